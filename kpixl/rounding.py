@@ -1,0 +1,63 @@
+"""Rounding with the floating-noise guard, exactly as the workbook formulas do it.
+
+Floating point makes 57 / 0.57 = 100.00000000000001. Before any rounding kpixl rounds to 12
+significant digits, half away from zero::
+
+    guard(x) = IF(x=0, 0, ROUND(x, 11 - INT(LOG10(ABS(x)))))
+
+then rounds up (a need), down (a yield you assume) or to the nearest (a split, halves away from
+zero as Excel's ROUND). Spreadsheet ROUND works on the decimal value shown with 15 significant
+digits, so the Python twin rounds the 15-digit decimal form, not the exact binary value.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+
+__all__ = ["excel_round", "guard", "round_dir", "round_down", "round_nearest", "round_up"]
+
+
+def _dec(x: float) -> Decimal:
+    return Decimal(f"{x:.15g}")
+
+
+def excel_round(x: float, digits: int = 0) -> float:
+    """Excel's ROUND(x, digits): half away from zero on the 15-significant-digit value."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    q = Decimal(1).scaleb(-digits)
+    return float(_dec(x).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def guard(x: float) -> float:
+    """Round to 12 significant digits: ``ROUND(x, 11 - INT(LOG10(ABS(x))))``."""
+    if x == 0:
+        return 0.0
+    return excel_round(x, 11 - math.floor(math.log10(abs(x))))
+
+
+def _int_round(x: float, mode: str) -> float:
+    return float(_dec(guard(x)).quantize(Decimal(1), rounding=mode))
+
+
+def round_up(x: float) -> float:
+    """ROUNDUP(guard(x), 0): away from zero; what you need."""
+    return _int_round(x, ROUND_UP)
+
+
+def round_down(x: float) -> float:
+    """ROUNDDOWN(guard(x), 0): toward zero; what you assume you will get."""
+    return _int_round(x, ROUND_DOWN)
+
+
+def round_nearest(x: float) -> float:
+    """ROUND(guard(x), 0): halves away from zero; a split."""
+    return _int_round(x, ROUND_HALF_UP)
+
+
+def round_dir(x: float, direction: str) -> float:
+    """Round by direction name: ``up``, ``down`` or ``nearest``."""
+    return {"up": round_up, "down": round_down, "nearest": round_nearest}[direction](x)
+
+
