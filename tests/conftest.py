@@ -1,0 +1,53 @@
+"""Shared pytest fixtures. Add new fixtures in their own clearly marked block."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import lo  # tests/lo.py: a top-level module because pytest puts tests/ on sys.path
+import pytest
+
+# ---------------------------------------------------------------------------------------------
+# LibreOffice recalculation (tests/lo.py). `soffice` fails the test when LibreOffice is missing,
+# so a machine without it cannot pass silently; set KPIXL_ALLOW_NO_LIBREOFFICE=1 to skip instead.
+# ---------------------------------------------------------------------------------------------
+
+INSTALL_HINT = (
+    "LibreOffice Calc is required to verify workbooks: run `bash tests/run.sh` (installs it as "
+    "root) or `apt-get install -y --no-install-recommends libreoffice-calc-nogui "
+    "fonts-noto-cjk`; set KPIXL_ALLOW_NO_LIBREOFFICE=1 to skip these tests instead"
+)
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """Path of the `soffice` executable; fails (or skips, if allowed) when it is missing."""
+    path = lo.find_soffice()
+    if path is None:
+        if os.environ.get("KPIXL_ALLOW_NO_LIBREOFFICE") == "1":
+            pytest.skip("LibreOffice not installed and KPIXL_ALLOW_NO_LIBREOFFICE=1")
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def recalc(soffice: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Path]]:
+    """`recalc(*paths) -> [outputs]`: recalculate in ONE soffice call, outputs in input order.
+
+    Each call writes into a fresh folder under the session's temporary directory. Read the
+    outputs with `lo.values` / `lo.named_values`. Pass many files at once: each call costs
+    about one second of LibreOffice start-up.
+    """
+
+    def run(*paths: Path) -> list[Path]:
+        outputs = lo.recalculate(paths, tmp_path_factory.mktemp("recalc"))
+        return [outputs[Path(p)] for p in paths]
+
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# end of LibreOffice block
+# ---------------------------------------------------------------------------------------------
