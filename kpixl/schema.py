@@ -1,0 +1,574 @@
+"""Plan format v1 as one table of fields, and the JSON Schema generated from it.
+
+The loader (``kpixl.loader``) checks unknown keys, required keys, types, enums, ranges and
+patterns with the same ``FieldSpec`` tables that ``json_schema()`` turns into JSON Schema
+(draft 2020-12), so the editor schema and the validator cannot drift apart. Rules that need the
+whole plan (a formula's ids exist, roots take a target, funnel stages are linked) live in the
+loader only; the schema is for completion and a first check in the editor.
+
+Tables (``TABLES``): ``plan`` (top level), ``period``, ``thresholds``, ``node`` (each entry of
+``kpis``), ``funnel`` (the object form of a funnel) and ``kfs`` (each entry of ``kfs``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal
+
+from kpixl.errors import Problem
+from kpixl.expr import ExprError
+from kpixl.expr import parse as parse_formula
+
+__all__ = [
+    "CURRENCY_PATTERN",
+    "DATE_PATTERN",
+    "ID_PATTERN",
+    "MONTH_PATTERN",
+    "RESERVED_IDS",
+    "TABLES",
+    "FieldSpec",
+    "Kind",
+    "json_schema",
+]
+
+ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+RESERVED_IDS = frozenset({"asof", "seasonality", "on_track", "at_risk", "action"})
+SCHEMA_ID = "https://kpixl.invalid/schema/plan-v1.json"
+
+Kind = Literal[
+    "int",  # a whole number (an integral float such as 12.0 is accepted)
+    "number",  # a finite number (YAML 1.2: 120_000_000, 1.2e8)
+    "text",  # a string; numbers are not converted
+    "bool",  # true or false only
+    "enum",  # one of ``enum`` (strings)
+    "date",  # YYYY-MM-DD, an existing date
+    "month",  # YYYY-MM
+    "id",  # an id (ID_PATTERN, not reserved)
+    "ids",  # a list of ids
+    "numbers",  # a list of numbers
+    "bounds",  # [low, high]
+    "formula",  # arithmetic over ids (kpixl.expr)
+    "object",  # a nested mapping described by table ``of``
+    "nodes",  # kpis: id -> node
+    "funnels",  # funnels: id -> list of ids | funnel object
+    "kfs",  # a list of kfs objects
+    "split",  # id -> share in [0, 1]
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FieldSpec:
+    """One key of a plan mapping: its kind, constraints and a one-line description."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+    enum: tuple[str | int, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
+    pattern: str | None = None
+    min_length: int | None = None
+    min_items: int | None = None
+    default: Any = None
+    of: str | None = None  # the nested table of an "object" field
+
+
+F = FieldSpec
+
+PLAN_FIELDS: tuple[FieldSpec, ...] = (
+    F(name="kpixl", kind="int", required=True, enum=(1,),
+      description="Plan format version; must be 1."),
+    F(name="title", kind="text", required=True, min_length=1, description="Title of the plan."),
+    F(name="locale", kind="enum", enum=("en", "ja"), default="en",
+      description="Language of labels, sheet names and formats."),
+    F(name="currency", kind="text", pattern=CURRENCY_PATTERN,
+      description="ISO 4217 currency code in capitals (default JPY for ja, USD for en)."),
+    F(name="money_display", kind="enum", enum=("unit", "thousand", "million"), default="unit",
+      description="Show money in units, thousands or millions (number formats only)."),
+    F(name="period", kind="object", of="period", required=True,
+      description="The months the plan covers."),
+    F(name="seasonality", kind="numbers", minimum=0, min_items=1,
+      description="One weight per plan month, each >= 0, sum > 0 (default: all 1)."),
+    F(name="thresholds", kind="object", of="thresholds",
+      description="Achievement bands for the status (on track / at risk / off track)."),
+    F(name="confidence", kind="number", exclusive_minimum=0, exclusive_maximum=1,
+      description="Probability (0 < c < 1) for the confidence-based funnel sizes."),
+    F(name="realism", kind="number", exclusive_minimum=0, default=0.5,
+      description="Growth over the best past value that counts as unrealistic (0.5 = 50%)."),
+    F(name="kgi", kind="id", required=True, pattern=ID_PATTERN,
+      description="Id of the KGI node: the goal the tree explains."),
+    F(name="kpis", kind="nodes", required=True,
+      description="The KPI tree: node id -> node."),
+    F(name="funnels", kind="funnels",
+      description="Funnel id -> stages top to bottom (a list, or {stages, confidence})."),
+    F(name="kfs", kind="kfs", description="Key factors for success: initiatives tied to KPIs."),
+)
+
+PERIOD_FIELDS: tuple[FieldSpec, ...] = (
+    F(name="start", kind="month", required=True, pattern=MONTH_PATTERN,
+      description="First month of the plan, YYYY-MM."),
+    F(name="months", kind="int", minimum=1, maximum=60, default=12,
+      description="Number of months in the plan, 1..60."),
+)
+
+THRESHOLD_FIELDS: tuple[FieldSpec, ...] = (
+    F(name="on_track", kind="number", minimum=0, default=1.0,
+      description="Achievement at or above which a KPI is on track."),
+    F(name="at_risk", kind="number", minimum=0, default=0.9,
+      description="Achievement at or above which a KPI is at risk (<= on_track)."),
+)
+
+NODE_FIELDS: tuple[FieldSpec, ...] = (
+    F(name="name", kind="text", required=True, min_length=1,
+      description="Display name of the KPI, in any language."),
+    F(name="unit", kind="text", description='Unit shown with values; "%" marks a fraction 0..1.'),
+    F(name="description", kind="text", description="What the KPI measures and how."),
+    F(name="owner", kind="text", description="Who is accountable for the KPI."),
+    F(name="due", kind="date", pattern=DATE_PATTERN, description="Deadline, YYYY-MM-DD."),
+    F(name="direction", kind="enum", enum=("up", "down"), default="up",
+      description="up: higher is better; down: lower is better (e.g. churn)."),
+    F(name="whole", kind="bool", default=False, description="true: whole numbers (counts)."),
+    F(name="aggregate", kind="enum", enum=("sum", "mean", "last"),
+      description='How months add up (default mean for assumptions and "%" nodes, else sum).'),
+    F(name="signed", kind="bool", default=False, description="true: the value may be negative."),
+    F(name="bounds", kind="bounds",
+      description='Allowed range [low, high] (default [0, 1] for "%" nodes).'),
+    F(name="baseline", kind="number", description="Level just before the plan starts."),
+    F(name="history", kind="numbers", min_items=1,
+      description="Values of past periods as long as the plan, oldest first."),
+    F(name="value", kind="number", description="Makes the node an assumption with this value."),
+    F(name="formula", kind="formula", min_length=1,
+      description="Makes the node derived: arithmetic over ids with + - * / and parentheses."),
+    F(name="target", kind="number", description="Goal of a root node (required on every root)."),
+    F(name="split", kind="split",
+      description="Derived sums only: share of the target per free operand, summing to 1."),
+    F(name="lag", kind="int", minimum=0, maximum=24, default=0,
+      description="Derived nodes only: months by which the operands act earlier, 0..24."),
+)
+
+FUNNEL_FIELDS: tuple[FieldSpec, ...] = (
+    F(name="stages", kind="ids", required=True, min_items=2,
+      description="Node ids of the stages, top to bottom."),
+    F(name="confidence", kind="number", exclusive_minimum=0, exclusive_maximum=1,
+      description="Probability (0 < c < 1) for this funnel's confidence-based sizes."),
+)
+
+KFS_FIELDS: tuple[FieldSpec, ...] = (
+    F(name="id", kind="id", required=True, pattern=ID_PATTERN, description="Id of the initiative."),
+    F(name="name", kind="text", required=True, min_length=1, description="Name of the initiative."),
+    F(name="kpis", kind="ids", description="Ids of the KPIs the initiative moves."),
+    F(name="owner", kind="text", description="Who carries the initiative out."),
+    F(name="due", kind="date", pattern=DATE_PATTERN, description="Deadline, YYYY-MM-DD."),
+    F(name="status", kind="text", description="Free-text status of the initiative."),
+    F(name="description", kind="text", description="What the initiative does."),
+)
+
+TABLES: Mapping[str, tuple[FieldSpec, ...]] = MappingProxyType({
+    "plan": PLAN_FIELDS,
+    "period": PERIOD_FIELDS,
+    "thresholds": THRESHOLD_FIELDS,
+    "node": NODE_FIELDS,
+    "funnel": FUNNEL_FIELDS,
+    "kfs": KFS_FIELDS,
+})
+
+
+def field_map(table: str) -> dict[str, FieldSpec]:
+    """The fields of ``table`` by key, in the table's order."""
+    return {spec.name: spec for spec in TABLES[table]}
+
+
+_ID_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": ID_PATTERN,
+    "not": {"enum": sorted(RESERVED_IDS)},
+}
+
+
+def _fragment(spec: FieldSpec) -> dict[str, Any]:
+    """The JSON Schema of one field's value."""
+    out: dict[str, Any]
+    kind = spec.kind
+    if kind in ("int", "number"):
+        out = {"type": "integer" if kind == "int" else "number"}
+        if len(spec.enum) == 1:
+            out["const"] = spec.enum[0]
+        for key, bound in (
+            ("minimum", spec.minimum),
+            ("maximum", spec.maximum),
+            ("exclusiveMinimum", spec.exclusive_minimum),
+            ("exclusiveMaximum", spec.exclusive_maximum),
+        ):
+            if bound is not None:
+                out[key] = bound
+    elif kind in ("text", "formula"):
+        out = {"type": "string"}
+    elif kind == "bool":
+        out = {"type": "boolean"}
+    elif kind == "enum":
+        out = {"type": "string", "enum": list(spec.enum)}
+    elif kind == "date":
+        out = {"type": "string", "format": "date"}
+    elif kind == "month":
+        out = {"type": "string"}
+    elif kind == "id":
+        out = dict(_ID_SCHEMA)
+    elif kind == "ids":
+        out = {"type": "array", "items": dict(_ID_SCHEMA)}
+    elif kind == "numbers":
+        item: dict[str, Any] = {"type": "number"}
+        if spec.minimum is not None:
+            item["minimum"] = spec.minimum
+        out = {"type": "array", "items": item}
+    elif kind == "bounds":
+        out = {
+            "type": "array",
+            "prefixItems": [{"type": "number"}, {"type": "number"}],
+            "items": False,
+            "minItems": 2,
+        }
+    elif kind == "object":
+        out = {"$ref": f"#/$defs/{spec.of}"}
+    elif kind == "nodes":
+        out = _id_map({"$ref": "#/$defs/node"})
+        out["minProperties"] = 1
+    elif kind == "funnels":
+        stages = _fragment(field_map("funnel")["stages"])
+        out = _id_map({"oneOf": [stages, {"$ref": "#/$defs/funnel"}]})
+    elif kind == "kfs":
+        out = {"type": "array", "items": {"$ref": "#/$defs/kfs"}}
+    else:  # split
+        out = _id_map({"type": "number", "minimum": 0, "maximum": 1})
+    if spec.pattern is not None and kind not in ("id",):
+        out["pattern"] = spec.pattern
+    if spec.min_length is not None:
+        out["minLength"] = spec.min_length
+    if spec.min_items is not None:
+        out["minItems"] = spec.min_items
+    if spec.default is not None:
+        out["default"] = spec.default
+    out["description"] = spec.description
+    return out
+
+
+def _id_map(value_schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "propertyNames": {"not": {"enum": sorted(RESERVED_IDS)}},
+        "patternProperties": {ID_PATTERN: value_schema},
+        "additionalProperties": False,
+    }
+
+
+def _object(table: str, description: str) -> dict[str, Any]:
+    fields = TABLES[table]
+    out: dict[str, Any] = {
+        "type": "object",
+        "description": description,
+        "properties": {spec.name: _fragment(spec) for spec in fields},
+        "additionalProperties": False,
+    }
+    required = [spec.name for spec in fields if spec.required]
+    if required:
+        out["required"] = required
+    return out
+
+
+_DESCRIPTIONS = {
+    "period": "The months the plan covers.",
+    "thresholds": "Achievement bands: on_track >= at_risk.",
+    "node": "A KPI: an assumption (value), a derived node (formula) or a lever (neither).",
+    "funnel": "A funnel with its own confidence.",
+    "kfs": "A key factor for success: an initiative tied to KPIs.",
+}
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of plan format v1, built from ``TABLES``."""
+    root = _object("plan", "A kpixl plan (format version 1).")
+    defs = {name: _object(name, text) for name, text in _DESCRIPTIONS.items()}
+    defs["node"]["not"] = {"required": ["value", "formula"]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "kpixl plan",
+        **root,
+        "$defs": defs,
+    }
+
+
+# -- checking values against the tables (used by kpixl.loader) ----------------------------------
+
+INVALID: Any = object()
+"""Returned by the checks for a value that was reported as a problem."""
+
+_ID_RE = re.compile(ID_PATTERN)
+_PATTERN_HINTS = {CURRENCY_PATTERN: "a 3-letter ISO 4217 code in capitals such as JPY or USD"}
+
+
+def num(x: float) -> str:
+    """A number as a person writes it: 12, 0.4, 1.2e+20, .nan."""
+    if isinstance(x, float):
+        if math.isnan(x):
+            return ".nan"
+        if math.isinf(x):
+            return ".inf" if x > 0 else "-.inf"
+        if x.is_integer() and abs(x) < 1e15:
+            return str(int(x))
+        return repr(x)
+    return str(x)
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'target'?)`` for a close match, else ``""``."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def join(path: str, key: str) -> str:
+    """The field path of ``key`` inside ``path``."""
+    return f"{path}.{key}" if path else key
+
+
+def _parent(path: str) -> str:
+    cut = max(path.rfind("."), path.rfind("["))
+    return path[:cut] if cut > 0 else ""
+
+
+class Checker:
+    """Collects problems while checking plain YAML data against the field tables."""
+
+    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+        self.source = source
+        self.lines = lines
+        self.problems: list[Problem] = []
+        self._given: dict[str, frozenset[str]] = {}
+
+    def error(self, path: str, message: str, code: str) -> None:
+        """Record an error at ``path``, with the line of the path or of its nearest parent."""
+        line, where = None, path
+        while where and line is None:
+            line, where = self.lines.get(where), _parent(where)
+        self.problems.append(Problem(file=self.source, path=path, line=line, message=message,
+                                     code=code))
+
+    def given(self, path: str) -> frozenset[str]:
+        """The keys the file gives in the mapping at ``path`` (valid or not)."""
+        return self._given.get(path, frozenset())
+
+    @staticmethod
+    def show(value: Any) -> str:
+        """How a found value is quoted in messages."""
+        if value is None:
+            return "nothing (null)"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return num(value)
+        if isinstance(value, str):
+            return repr(value if len(value) <= 60 else value[:57] + "...")
+        return "a mapping" if isinstance(value, dict) else "a list"
+
+    def mapping(self, raw: Any, path: str, table: str) -> dict[str, Any] | None:
+        """Check a mapping against ``table``: unknown and missing keys, then each field."""
+        specs = {spec.name: spec for spec in TABLES[table]}
+        if not isinstance(raw, dict):
+            needs = ", ".join(s.name for s in specs.values() if s.required)
+            self.error(path, f"must be a mapping with keys such as {needs}, got "
+                       f"{self.show(raw)}", "type")
+            return None
+        self._given[path] = frozenset(raw)
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            spec = specs.get(key)
+            if spec is None:
+                hint = suggest(key, specs) or f"; expected one of {', '.join(specs)}"
+                self.error(join(path, key), f"unknown key {key!r}{hint}", "unknown-key")
+                continue
+            checked = self.check(spec, value, join(path, key))
+            if checked is not INVALID:
+                out[key] = checked
+        for spec in specs.values():
+            if spec.required and spec.name not in raw:
+                what = spec.description.rstrip(".")
+                self.error(join(path, spec.name), f"is required ({what[0].lower()}{what[1:]})",
+                           "required")
+        return out
+
+    def field(self, table: str, name: str, value: Any, path: str) -> Any:
+        """Check ``value`` as the field ``name`` of ``table``."""
+        spec = next(s for s in TABLES[table] if s.name == name)
+        return self.check(spec, value, path)
+
+    def check(self, spec: FieldSpec, value: Any, path: str) -> Any:
+        """The checked (and converted) value of one field, or INVALID after reporting."""
+        kind = spec.kind
+        if kind == "object":
+            assert spec.of is not None
+            return self.mapping(value, path, spec.of) if isinstance(value, dict) else (
+                self._type(path, "a mapping", value))
+        if kind in ("nodes", "funnels", "kfs", "split"):
+            return value  # checked by the loader, which knows the whole plan
+        if kind in ("ids", "numbers", "bounds"):
+            return self._list(spec, value, path)
+        if kind == "int":
+            return self.integer(spec, value, path)
+        if kind == "number":
+            x = self.number(value, path)
+            return x if x is INVALID else self._limits(spec, x, path)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            return self._type(path, "true or false", value)
+        if not isinstance(value, str):
+            quote = f" (quote it: \"{self.show(value)}\")" if isinstance(value, int | float) else ""
+            return self._type(path, "text", value, quote)
+        return self._text(spec, value, path)
+
+    def _type(self, path: str, expected: str, value: Any, hint: str = "") -> Any:
+        self.error(path, f"must be {expected}, got {self.show(value)}{hint}", "type")
+        return INVALID
+
+    def number(self, value: Any, path: str) -> Any:
+        """A finite number as float, or INVALID."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            hint = ""
+            if isinstance(value, str) and value.strip().endswith("%"):
+                hint = " (write a fraction: 0.4 for 40%)"
+            elif isinstance(value, str) and "," in value:
+                hint = " (write 1000 or 1_000, without commas)"
+            return self._type(path, "a number", value, hint)
+        try:
+            x = float(value)
+        except OverflowError:
+            return self._type(path, "a number of a usable size", value)
+        if not math.isfinite(x):
+            return self._type(path, "a finite number", value)
+        return x
+
+    def integer(self, spec: FieldSpec, value: Any, path: str) -> Any:
+        x = self.number(value, path)
+        if x is INVALID:
+            return x
+        if not x.is_integer():
+            return self._type(path, "a whole number", value)
+        if spec.enum and int(x) not in spec.enum:
+            choices = " or ".join(map(str, spec.enum))
+            self.error(path, f"must be {choices}, got {num(x)}", "enum")
+            return INVALID
+        x = self._limits(spec, x, path)
+        return x if x is INVALID else int(x)
+
+    def _limits(self, spec: FieldSpec, x: float, path: str) -> Any:
+        lo, hi = spec.minimum, spec.maximum
+        xlo, xhi = spec.exclusive_minimum, spec.exclusive_maximum
+        if lo is not None and hi is not None and not lo <= x <= hi:
+            expected = f"within [{num(lo)}, {num(hi)}]"
+        elif xlo is not None and xhi is not None and not xlo < x < xhi:
+            expected = f"between {num(xlo)} and {num(xhi)} (exclusive)"
+        elif lo is not None and hi is None and x < lo:
+            expected = f">= {num(lo)}"
+        elif xlo is not None and xhi is None and x <= xlo:
+            expected = f"> {num(xlo)}"
+        else:
+            return x
+        self.error(path, f"must be {expected}, got {num(x)}", "range")
+        return INVALID
+
+    def _text(self, spec: FieldSpec, value: str, path: str) -> Any:
+        kind = spec.kind
+        if spec.min_length and not value.strip():
+            self.error(path, "must not be empty", "empty")
+            return INVALID
+        if kind == "enum" and value not in spec.enum:
+            choices = ", ".join(map(str, spec.enum))
+            hint = suggest(value, map(str, spec.enum))
+            self.error(path, f"must be one of {choices}, got {value!r}{hint}", "enum")
+            return INVALID
+        if kind == "id":
+            return value if self.id(value, path) else INVALID
+        if kind == "formula":
+            try:
+                return (value.strip(), parse_formula(value))
+            except ExprError as exc:
+                self.error(path, str(exc), "formula")
+                return INVALID
+        if kind in ("date", "month"):
+            return self._date(value, path, kind == "month")
+        if spec.pattern and not re.match(spec.pattern, value):
+            expected = _PATTERN_HINTS.get(spec.pattern, f"text matching {spec.pattern}")
+            hint = suggest(value.upper(), [value.upper()]) if value.upper() != value else ""
+            return self._type(path, expected, value, hint)
+        return value
+
+    def _date(self, value: str, path: str, month_only: bool) -> Any:
+        pattern, form = (MONTH_PATTERN, "a month as YYYY-MM") if month_only else (
+            DATE_PATTERN, "a date as YYYY-MM-DD")
+        if not re.match(pattern, value):
+            hint = f" (give only the month: {value[:7]!r})" if (
+                month_only and re.match(DATE_PATTERN, value)) else ""
+            return self._type(path, form, value, hint)
+        try:
+            parts = [int(p) for p in value.split("-")]
+            day = dt.date(parts[0], parts[1], parts[2] if not month_only else 1)
+        except ValueError:
+            self.error(path, f"must be {form} that exists, got {value!r}", "date")
+            return INVALID
+        return (day.year, day.month) if month_only else day
+
+    def id(self, value: Any, path: str) -> bool:
+        """True for a valid, unreserved id; reports the problem otherwise."""
+        if not isinstance(value, str) or not _ID_RE.match(value):
+            self.error(path, f"must be an id: a lowercase letter, then lowercase letters, digits "
+                       f"or _ (at most 40 characters), got {self.show(value)}", "id")
+            return False
+        if value in RESERVED_IDS:
+            self.error(path, f"{value!r} is reserved (it names a plan-wide workbook cell); "
+                       "choose another id", "reserved-id")
+            return False
+        return True
+
+    def _list(self, spec: FieldSpec, value: Any, path: str) -> Any:
+        if not isinstance(value, list):
+            return self._type(path, "a list", value)
+        if spec.min_items and len(value) < spec.min_items:
+            s = "" if spec.min_items == 1 else "s"
+            self.error(path, f"must have at least {spec.min_items} item{s}, got {len(value)}",
+                       "length")
+            return INVALID
+        if spec.kind == "bounds" and len(value) != 2:
+            return self._type(path, "[low, high]", value)
+        out, ok = [], True
+        for i, item in enumerate(value):
+            item_path = f"{path}[{i}]"
+            if spec.kind == "ids":
+                ok &= self.id(item, item_path)
+                out.append(item)
+                continue
+            x = self.number(item, item_path)
+            if x is not INVALID and spec.minimum is not None and x < spec.minimum:
+                self.error(item_path, f"must be >= {num(spec.minimum)}, got {num(x)}", "range")
+                x = INVALID
+            ok &= x is not INVALID
+            out.append(x)
+        if not ok:
+            return INVALID
+        if spec.kind == "bounds":
+            if out[0] > out[1]:
+                self.error(path, f"must be [low, high] with low <= high, got [{num(out[0])}, "
+                           f"{num(out[1])}]", "range")
+                return INVALID
+            return (out[0], out[1])
+        return out
