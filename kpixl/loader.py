@@ -94,6 +94,7 @@ class _Build:
         self.nodes: dict[str, dict[str, Any]] = {}
         self.exprs: dict[str, Expr] = {}
         self.users: dict[str, list[str]] = {}
+        self.unread: set[str] = set()  # nodes whose formula is invalid or names unknown ids
 
     def plan(self) -> Plan | None:
         chk = self.chk
@@ -176,7 +177,10 @@ class _Build:
     def _formula(self, nid: str, f: dict[str, Any], path: str) -> bool:
         """Checks the ids a formula uses; False when it could not be read or names unknown ids."""
         if "formula" not in f:
-            return "formula" not in self.chk.given(path)
+            if "formula" in self.chk.given(path):
+                self.unread.add(nid)
+                return False
+            return True
         expr = f["formula"][1]
         self.exprs[nid] = expr
         seen: set[str] = set()
@@ -194,6 +198,8 @@ class _Build:
                 known = False
             else:
                 self.users.setdefault(ref, []).append(nid)
+        if not known:
+            self.unread.add(nid)
         return known
 
     def _node_rules(self, nid: str, f: dict[str, Any], path: str, know_roots: bool) -> None:
@@ -335,8 +341,10 @@ class _Build:
                 chk.error(f"{stage_path}[{i}]", f"repeats the stage {sid!r}", "duplicate-stage")
             seen.add(sid)
         for upper, lower in itertools.pairwise(stages):
-            if upper not in self.nodes or lower not in self.nodes:
+            if upper not in self.nodes or lower not in self.nodes or upper == lower:
                 continue
+            if lower in self.unread:
+                continue  # its formula was reported already
             expr = self.exprs.get(lower)
             if expr is None or upper not in set(refs(expr)):
                 why = "it has no formula" if expr is None else "its formula does not use it"

@@ -391,17 +391,21 @@ class Checker:
             return None
         self._given[path] = frozenset(raw)
         out: dict[str, Any] = {}
+        meant: set[str] = set()  # keys an unknown key probably misspells
         for key, value in raw.items():
             spec = specs.get(key)
             if spec is None:
-                hint = suggest(key, specs) or f"; expected one of {', '.join(specs)}"
+                close = difflib.get_close_matches(key, list(specs), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else (
+                    f"; expected one of {', '.join(specs)}")
+                meant.update(close)
                 self.error(join(path, key), f"unknown key {key!r}{hint}", "unknown-key")
                 continue
             checked = self.check(spec, value, join(path, key))
             if checked is not INVALID:
                 out[key] = checked
         for spec in specs.values():
-            if spec.required and spec.name not in raw:
+            if spec.required and spec.name not in raw and spec.name not in meant:
                 what = spec.description.rstrip(".")
                 self.error(join(path, spec.name), f"is required ({what[0].lower()}{what[1:]})",
                            "required")
@@ -428,6 +432,8 @@ class Checker:
         if kind == "number":
             x = self.number(value, path)
             return x if x is INVALID else self._limits(spec, x, path)
+        if kind == "id":
+            return value if self.id(value, path) else INVALID
         if kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -497,8 +503,6 @@ class Checker:
             hint = suggest(value, map(str, spec.enum))
             self.error(path, f"must be one of {choices}, got {value!r}{hint}", "enum")
             return INVALID
-        if kind == "id":
-            return value if self.id(value, path) else INVALID
         if kind == "formula":
             try:
                 return (value.strip(), parse_formula(value))
