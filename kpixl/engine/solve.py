@@ -1,0 +1,384 @@
+"""Back-calculation: from each root's target down to every lever (plan-format.md, rules 1-7).
+
+For a derived node with target T, each operand is *determined* (an assumption, a number, or a
+derived node whose operands are all determined: computed forward, whole ones rounded down) or
+*free*. One free operand appearing once is solved by inverting the operations on its path
+(``a * b = T`` -> ``a = T / b``); several free operands need a plain sum with ``split`` shares.
+A solved whole operand is rounded in the direction that keeps its parent on the good side of the
+parent's target (up for a need, down for a divisor), before its own operands are solved.
+
+Every number is recorded as a :mod:`recipe <kpixl.engine.recipe>` first and then evaluated, so the
+workbook formulas (rendered from the same recipes) cannot disagree with the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from kpixl import expr as ex
+from kpixl.engine import recipe as rc
+from kpixl.errors import PlanError, Problem
+from kpixl.model import Node, Plan
+
+__all__ = ["NodeResult", "Solution", "solve"]
+
+Role = Literal["assumption", "root", "determined", "solved"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeResult:
+    """What the back-calculation found for one node.
+
+    ``total`` is the node's plan-period number (``kpi_<id>``): the value for assumptions, the
+    forward value for determined nodes, the back-calculated target for solved ones and the
+    *planned* value (formula on its operands' totals) for roots. ``goal`` is the number its monthly
+    targets split: the root's own ``target``, else ``total``.
+    """
+
+    id: str
+    role: Role
+    total: float
+    goal: float
+    recipe: rc.Recipe
+    parent: str | None = None
+    rounding: str | None = None
+    shift: int = 0  # its monthly shape is seasonality rotated by this many months
+    lag_node: str | None = None  # the lagged node it was solved through, for the carry-in
+    lag: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Solution:
+    plan: Plan
+    nodes: Mapping[str, NodeResult]
+    roots: tuple[str, ...]
+    determined: frozenset[str]
+    warnings: tuple[Problem, ...] = ()
+    users: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def total(self, node_id: str) -> float:
+        return self.nodes[node_id].total
+
+
+class _Solver:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.nodes = plan.nodes
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.users: dict[str, list[str]] = {n: [] for n in self.nodes}
+        for node in self.nodes.values():
+            if node.formula is not None:
+                for ref in dict.fromkeys(ex.refs(node.formula)):
+                    if ref in self.users:
+                        self.users[ref].append(node.id)
+        self.recipes: dict[str, rc.Recipe] = {}
+        self.results: dict[str, dict[str, object]] = {}
+        self.values: dict[str, float] = {}
+
+    # -- messages -----------------------------------------------------------------------------
+    def problem(self, path: str, message: str, code: str, severity: str = "error") -> None:
+        line = self.plan.lines.get(path) or self.plan.lines.get(path.rsplit(".", 1)[0])
+        p = Problem(file=self.plan.source, path=path, line=line, message=message, code=code,
+                    severity=severity)
+        (self.errors if severity == "error" else self.warnings).append(p)
+
+    # -- graph ----------------------------------------------------------------------------------
+    def check_cycles(self) -> bool:
+        state: dict[str, int] = {}
+        stack: list[str] = []
+        found: list[list[str]] = []
+
+        def visit(n: str) -> None:
+            state[n] = 1
+            stack.append(n)
+            formula = self.nodes[n].formula
+            for ref in dict.fromkeys(ex.refs(formula)) if formula is not None else ():
+                if ref not in self.nodes:
+                    continue
+                if state.get(ref) == 1:
+                    found.append([*stack[stack.index(ref):], ref])
+                elif ref not in state:
+                    visit(ref)
+            stack.pop()
+            state[n] = 2
+
+        for n in self.nodes:
+            if n not in state:
+                visit(n)
+        for cycle in found:
+            self.problem(f"kpis.{cycle[0]}.formula",
+                         "formulas form a cycle: " + " -> ".join(cycle), "cycle")
+        return not found
+
+    def is_determined(self, n: str, memo: dict[str, bool]) -> bool:
+        if n not in memo:
+            node = self.nodes[n]
+            if node.kind == "assumption":
+                memo[n] = True
+            elif node.formula is None:
+                memo[n] = False
+            else:
+                memo[n] = all(self.is_determined(r, memo) for r in ex.refs(node.formula))
+        return memo[n]
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def leaf(self, leaf: rc.Recipe) -> float:
+        if isinstance(leaf, rc.Kpi):
+            return self.value(leaf.id)
+        if isinstance(leaf, rc.Input):
+            node = self.nodes[leaf.id]
+            v = node.value if node.value is not None else node.target
+            assert v is not None
+            return v
+        if isinstance(leaf, rc.Share):
+            split = self.nodes[leaf.node].split
+            assert split is not None
+            return split[leaf.operand]
+        raise TypeError(leaf)
+
+    def value(self, n: str) -> float:
+        if n not in self.values:
+            self.values[n] = rc.evaluate(self.recipes[n], self.leaf)
+        return self.values[n]
+
+    def goal_recipe(self, n: str) -> rc.Recipe:
+        """The number a node's operands are solved against: a root's target, else its total."""
+        return rc.Input(n) if n in self.roots else rc.Kpi(n)
+
+    # -- the algorithm --------------------------------------------------------------------------
+    def run(self) -> Solution:
+        if not self.check_cycles():
+            raise PlanError(self.errors)
+        memo: dict[str, bool] = {}
+        determined = frozenset(n for n in self.nodes if self.is_determined(n, memo))
+        self.determined = determined
+        self.roots = tuple(n for n in self.nodes if not self.users[n])
+        for n, node in self.nodes.items():
+            if node.kind == "assumption":
+                self.recipes[n] = rc.Input(n)
+                self.results[n] = {"role": "assumption"}
+            elif n in determined and n not in self.roots:
+                r = to_recipe(node.formula)  # type: ignore[arg-type]
+                self.recipes[n] = rc.Fn("down", r) if node.whole else r
+                self.results[n] = {"role": "determined", "rounding": "down" if node.whole else None}
+        for n in self.roots:
+            node = self.nodes[n]
+            if node.kind == "assumption":
+                continue
+            if node.formula is None:  # a lever root: its target is its value
+                self.recipes[n] = rc.Input(n)
+            else:
+                self.recipes[n] = to_recipe(node.formula)
+            self.results[n] = {"role": "root"}
+        for n in self.roots:
+            if self.nodes[n].formula is not None and n not in determined:
+                self.solve_node(n, shift=0)
+        for n, node in self.nodes.items():
+            if n not in self.recipes:
+                self.problem(f"kpis.{n}", "its target cannot be computed: no formula solves it "
+                             "(give it a value, or use it in a formula that is solved)", "unsolved")
+        if self.errors:
+            raise PlanError(self.errors)
+        return self.finish(determined)
+
+    def solve_node(self, n: str, shift: int) -> None:
+        node = self.nodes[n]
+        assert node.formula is not None
+        refs = list(ex.refs(node.formula))
+        free = [r for r in dict.fromkeys(refs) if r not in self.determined]
+        if not free:
+            return
+        child_shift = shift + node.lag
+        goal = self.goal_recipe(n)
+        try:
+            goal_value = rc.evaluate(goal, self.leaf)
+        except ZeroDivisionError:
+            return  # reported where the division happens
+        if len(free) == 1 and refs.count(free[0]) == 1:
+            f = free[0]
+            try:
+                recipe, sign, additive = invert(node.formula, goal, f, self.leaf)
+            except _ZeroOperand as z:
+                self.problem(f"kpis.{n}.formula", f"cannot solve {f}: {z}", "zero_divisor")
+                return
+            solved = self.nodes[f]
+            rounding = None
+            if solved.whole:
+                good = sign >= 0 if node.direction == "up" else sign < 0
+                rounding = "up" if good else "down"
+                recipe = rc.Fn(rounding, recipe)
+            if additive and not solved.signed:
+                recipe = self.clamp(n, f, recipe)
+            self.assign(f, recipe, n, rounding, child_shift, node, goal_value)
+            return
+        if not ex.is_sum_of_ids(node.formula) or len(set(refs)) != len(refs):
+            self.problem(f"kpis.{n}.formula", f"has several free operands ({', '.join(free)}): "
+                         "only a plain sum of ids with `split` shares can solve more than one; "
+                         "give all but one of them a `value` or a formula of their own", "free")
+            return
+        if node.split is None or any(f not in node.split for f in free):
+            missing = [f for f in free if node.split is None or f not in node.split]
+            self.problem(f"kpis.{n}.split", "needs a share for each free operand of "
+                         f"`{node.formula_text}`; missing: {', '.join(missing)}", "split")
+            return
+        rest: rc.Recipe = goal
+        for r in refs:
+            if r in self.determined:
+                rest = rc.Op("-", rest, rc.Kpi(r))
+        if not self.nodes[n].signed:
+            rest = self.clamp(n, ", ".join(free), rest)
+        for f in free:
+            recipe = rc.Op("*", rc.Share(n, f), rest)
+            rounding = "nearest" if self.nodes[f].whole else None
+            if rounding:
+                recipe = rc.Fn(rounding, recipe)
+            self.assign(f, recipe, n, rounding, child_shift, node, goal_value)
+
+    def clamp(self, n: str, what: str, recipe: rc.Recipe) -> rc.Recipe:
+        """A sum already covered by its determined part: the free part becomes 0, with a warning."""
+        try:
+            v = rc.evaluate(recipe, self.leaf)
+        except ZeroDivisionError:
+            return recipe
+        if v < 0:
+            self.problem(f"kpis.{n}", f"over-covered by {-v:,.10g}: the determined operands "
+                         f"already exceed the target, so {what} is set to 0", "over_covered",
+                         severity="warning")
+        return rc.Fn("floor0", recipe)
+
+    def assign(self, f: str, recipe: rc.Recipe, parent: str, rounding: str | None, shift: int,
+               parent_node: Node, goal_value: float) -> None:
+        if f in self.recipes:
+            first = self.results[f].get("parent")
+            self.problem(f"kpis.{f}", f"is solved twice: by {first} and by {parent}; give it a "
+                         "value or a formula so that only one of them solves it", "solved_twice")
+            return
+        self.recipes[f] = recipe
+        self.results[f] = {"role": "solved", "parent": parent, "rounding": rounding,
+                           "shift": shift, "lag_node": parent if parent_node.lag else None,
+                           "lag": parent_node.lag}
+        try:
+            v = self.value(f)
+        except ZeroDivisionError:
+            self.problem(f"kpis.{parent}", f"back-calculating {f} divides by zero "
+                         f"({parent}'s target is 0)", "zero_divisor")
+            del self.recipes[f]
+            return
+        if not self.check_value(f, v, f"back-calculated from {parent} = {goal_value:,.10g}"):
+            return
+        if self.nodes[f].formula is not None:
+            self.solve_node(f, shift)
+
+    def check_value(self, n: str, v: float, why: str) -> bool:
+        node = self.nodes[n]
+        if not math.isfinite(v):
+            self.problem(f"kpis.{n}", f"{why} gives {v}, not a finite number", "not_finite")
+            return False
+        bounds = node.effective_bounds
+        if bounds is not None and not bounds[0] <= v <= bounds[1]:
+            self.problem(f"kpis.{n}", f"{why} needs {v:.10g}, outside its bounds "
+                         f"[{bounds[0]:g}, {bounds[1]:g}]: the plan is infeasible", "bounds")
+            return False
+        if v < 0 and not node.signed:
+            self.problem(f"kpis.{n}", f"{why} needs {v:,.10g}, a negative value "
+                         "(set `signed: true` if it may be negative)", "negative")
+            return False
+        return True
+
+    def finish(self, determined: frozenset[str]) -> Solution:
+        out: dict[str, NodeResult] = {}
+        for n in self.nodes:
+            info = self.results[n]
+            try:
+                total = self.value(n)
+            except ZeroDivisionError:
+                self.problem(f"kpis.{n}.formula", "divides by zero (an operand is 0)",
+                             "zero_divisor")
+                continue
+            role = info["role"]
+            goal = total
+            if role == "root":
+                t = self.nodes[n].target
+                goal = t if t is not None else total
+            elif role == "determined":
+                self.check_value(n, total, "computed forward")
+            out[n] = NodeResult(id=n, role=role, total=total, goal=goal,  # type: ignore[arg-type]
+                                recipe=self.recipes[n], parent=info.get("parent"),  # type: ignore[arg-type]
+                                rounding=info.get("rounding"),  # type: ignore[arg-type]
+                                shift=int(info.get("shift", 0)),  # type: ignore[call-overload]
+                                lag_node=info.get("lag_node"),  # type: ignore[arg-type]
+                                lag=int(info.get("lag", 0)))  # type: ignore[call-overload]
+        if self.errors:
+            raise PlanError(self.errors)
+        return Solution(plan=self.plan, nodes=MappingProxyType(out), roots=self.roots,
+                        determined=determined, warnings=tuple(self.warnings),
+                        users=MappingProxyType({k: tuple(v) for k, v in self.users.items()}))
+
+
+class _ZeroOperand(Exception):
+    pass
+
+
+def to_recipe(e: ex.Expr) -> rc.Recipe:
+    """A plan formula as a recipe over the operands' totals."""
+    if isinstance(e, ex.Num):
+        return rc.Num(e.value)
+    if isinstance(e, ex.Ref):
+        return rc.Kpi(e.id)
+    if isinstance(e, ex.Neg):
+        return rc.Neg(to_recipe(e.operand))
+    return rc.Op(e.op, to_recipe(e.left), to_recipe(e.right))
+
+
+def _contains(e: ex.Expr, target: str) -> bool:
+    return target in ex.refs(e)
+
+
+def invert(e: ex.Expr, goal: rc.Recipe, free: str,
+           leaf: object) -> tuple[rc.Recipe, int, bool]:
+    """Solve ``e = goal`` for the one free operand ``free``.
+
+    Returns the recipe of the operand's value, the sign of d(e)/d(free) (+1: the node grows with
+    the operand) and whether the path is additive only (``+``, or the left side of ``-``).
+    """
+    sign, additive = 1, True
+    while not (isinstance(e, ex.Ref) and e.id == free):
+        if isinstance(e, ex.Neg):
+            goal, sign, additive, e = rc.Neg(goal), -sign, False, e.operand
+            continue
+        assert isinstance(e, ex.BinOp)
+        in_left = _contains(e.left, free)
+        side, other = (e.left, e.right) if in_left else (e.right, e.left)
+        o = to_recipe(other)
+        ov = rc.evaluate(o, leaf)  # type: ignore[arg-type]
+        if e.op == "+":
+            goal = rc.Op("-", goal, o)
+        elif e.op == "-" and in_left:
+            goal = rc.Op("+", goal, o)
+        elif e.op == "-":
+            goal, sign, additive = rc.Op("-", o, goal), -sign, False
+        elif e.op == "*":
+            if ov == 0:
+                raise _ZeroOperand(f"it is multiplied by `{ex.to_text(other)}`, which is 0")
+            goal, additive = rc.Op("/", goal, o), False
+            sign *= 1 if ov > 0 else -1
+        elif in_left:  # free / other = goal
+            if ov == 0:
+                raise _ZeroOperand(f"it is divided by `{ex.to_text(other)}`, which is 0")
+            goal, additive = rc.Op("*", goal, o), False
+            sign *= 1 if ov > 0 else -1
+        else:  # other / free = goal
+            goal, additive = rc.Op("/", o, goal), False
+            sign *= -1 if ov >= 0 else 1
+        e = side
+    return goal, sign, additive
+
+
+def solve(plan: Plan) -> Solution:
+    """Back-calculate every node's plan-period target; raise PlanError with every problem."""
+    return _Solver(plan).run()

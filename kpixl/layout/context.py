@@ -1,0 +1,105 @@
+"""What every sheet builder shares: the plan, the engine's results, and where things live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kpixl import formulas as fx
+from kpixl.engine import recipe as rc
+from kpixl.engine.compute import NodeSchedule, Tracking, schedule, track
+from kpixl.engine.solve import Solution
+from kpixl.layout.core import CellRef, RangeRef, Sheet
+from kpixl.layout.labels import label, sheet_name, status_labels
+from kpixl.layout.styles import node_numfmt
+from kpixl.model import Plan
+
+STATUS_KEYS = {"on_track": 0, "at_risk": 1, "off_track": 2}
+
+
+@dataclass
+class Context:
+    plan: Plan
+    solution: Solution
+    sched: dict[str, NodeSchedule] = field(init=False)
+    tracking: Tracking = field(init=False)
+    names: dict[str, str] = field(default_factory=dict)
+    share_refs: dict[tuple[str, str], CellRef] = field(default_factory=dict)
+    baseline_refs: dict[str, CellRef] = field(default_factory=dict)
+    season: RangeRef | None = None  # in_seasonality
+    shape_rows: dict[int, RangeRef] = field(default_factory=dict)  # shift -> weights row
+    cum_rows: dict[int, RangeRef] = field(default_factory=dict)  # shift -> C_1..C_n
+    month_idx: RangeRef | None = None  # 1..n on the Tracking sheet
+    month_labels: RangeRef | None = None
+    effective_rows: dict[str, RangeRef] = field(default_factory=dict)
+    inputs: list[tuple[str, object]] = field(default_factory=list)  # input cells as built
+
+    def __post_init__(self) -> None:
+        self.sched = schedule(self.solution)
+        self.tracking = track(self.solution, self.sched)
+
+    # -- language and formats -------------------------------------------------------------------
+    @property
+    def locale(self) -> str:
+        return self.plan.locale
+
+    def t(self, key: str, **fmt: object) -> str:
+        return label(key, self.plan.locale, **fmt)
+
+    def sheet(self, key: str) -> Sheet:
+        return Sheet(sheet_name(key, self.plan.locale))
+
+    @property
+    def statuses(self) -> tuple[str, str, str]:
+        return status_labels(self.plan.locale)
+
+    def status_text(self, key: str | None) -> str:
+        return "" if key is None else self.statuses[STATUS_KEYS[key]]
+
+    def fmt(self, node_id: str) -> str:
+        return node_numfmt(self.plan.nodes[node_id], self.plan)
+
+    # -- names ----------------------------------------------------------------------------------
+    def name(self, name: str, ref: CellRef | RangeRef) -> str:
+        self.names[name] = str(ref)
+        return name
+
+    def leaf(self, leaf: rc.Recipe) -> str:
+        """Render a recipe leaf as a reference (for :func:`kpixl.formulas.render`)."""
+        if isinstance(leaf, rc.Kpi):
+            return f"kpi_{leaf.id}"
+        if isinstance(leaf, rc.Input):
+            return f"in_{leaf.id}"
+        if isinstance(leaf, rc.Share):
+            return str(self.share_refs[(leaf.node, leaf.operand)])
+        raise TypeError(leaf)
+
+    def render(self, recipe: rc.Recipe) -> str:
+        return fx.render(recipe, self.leaf)
+
+    def display_name(self, node_id: str) -> str:
+        return self.plan.nodes[node_id].name
+
+    # -- shared formulas ------------------------------------------------------------------------
+    def c_at(self, shift: int, month: int | str) -> str:
+        """C_m of a shape: a cell of its cumulative row (``C_0 = 0``)."""
+        cum = self.cum_rows[shift]
+        if isinstance(month, int):
+            return "0" if month == 0 else str(cum.cell(month - 1))
+        return f"IF({month}=0,0,INDEX({cum},1,{month}))"
+
+    def cn(self, shift: int) -> str:
+        return str(self.cum_rows[shift].cell(self.plan.months - 1))
+
+    def carry_formula(self, node_id: str) -> str:
+        res = self.solution.nodes[node_id]
+        assert res.lag_node is not None
+        shift = self.solution.nodes[res.lag_node].shift
+        full, part = divmod(res.lag, self.plan.months)
+        cl = self.c_at(shift, part)
+        if full:
+            cl = f"({full}*{self.cn(shift)}+{cl})"
+        return fx.carry_in(f"kpi_{node_id}", cl, self.cn(shift), self.plan.nodes[node_id].whole)
+
+    def observed_formula(self, link: object) -> str:
+        return fx.observed_rate(f"act_{link.lower}", f"act_{link.upper}", "asof",  # type: ignore[attr-defined]
+                                link.lag)  # type: ignore[attr-defined]

@@ -1,0 +1,242 @@
+"""Dashboard, SMART, KFS, PDCA and the hidden ``_kpixl`` sheet."""
+
+from __future__ import annotations
+
+import json
+
+from kpixl import __version__
+from kpixl.engine import tracking as tr
+from kpixl.engine.smart import LETTERS, smart_checks
+from kpixl.layout.context import Context
+from kpixl.layout.core import Chart, Sheet
+from kpixl.plan_dict import plan_sha256, plan_to_json
+
+META_SHEET = "_kpixl"
+PDCA_ROWS = 60
+CHUNK = 30000  # characters per cell of the plan JSON (a cell holds at most 32,767)
+
+
+def _b(v: object) -> object:
+    return "" if v is None else v
+
+
+def dashboard(ctx: Context) -> Sheet:
+    """KGI card, KPI summary, and cumulative target-vs-actual charts."""
+    plan, sol, s = ctx.plan, ctx.solution, ctx.sheet("dashboard")
+    trk = ctx.tracking
+    kgi = plan.kgi
+    fmt = ctx.fmt(kgi)
+    s.widths = {0: 2, 1: 26, 2: 16, 3: 16, 4: 16, 5: 12, 6: 12, 7: 16}
+    s.put(0, 1, plan.title, "title")
+    s.put(1, 1, formula=f'"{ctx.t("asof_eff")}: "&asof', cached=f"{ctx.t('asof_eff')}: "
+          f"{trk.asof}", style="subtitle")
+    heads = ["kpi", "ytd_target", "ytd_actual", "achievement", "status", "forecast", "goal"]
+    row = 3
+    s.put(row, 1, ctx.t("kgi"), "section")
+    row += 1
+    for i, key in enumerate(heads):
+        s.put(row, 1 + i, ctx.t(key), "head")
+    row += 1
+    _summary_row(ctx, s, row, kgi, bold=True)
+    row += 2
+    s.put(row, 1, ctx.t("kpis"), "section")
+    row += 1
+    for i, key in enumerate(heads):
+        s.put(row, 1 + i, ctx.t(key), "head")
+    first = row + 1
+    for node_id in plan.nodes:
+        if node_id == kgi or sol.nodes[node_id].role == "assumption":
+            continue
+        row += 1
+        _summary_row(ctx, s, row, node_id)
+    for text, look in zip(ctx.statuses, ("good", "warn", "bad"), strict=True):
+        s.cond_formats.append((s.range(5, 5, max(row, 5), 5), {
+            "type": "cell", "criteria": "==", "value": f'"{text}"', "format": look}))
+    _ = first
+    # chart data: cumulative target and actual per month, for the KGI and each funnel stage
+    charted = [kgi, *dict.fromkeys(st for f in plan.funnels for st in f.stages)]
+    charted = list(dict.fromkeys(charted))
+    row += 3
+    data_top = row
+    s.put(row, 1, ctx.t("month"), "head")
+    n = plan.months
+    assert ctx.month_labels is not None
+    for m in range(n):
+        s.put(row, 2 + m, formula=str(ctx.month_labels.cell(m)),
+              cached=plan.period.labels()[m], style="head")
+    cats = s.range(row, 2, row, 1 + n)
+    chart_row = 3
+    for node_id in charted:
+        node, nt = plan.nodes[node_id], trk.nodes[node_id]
+        erow, arow = ctx.effective_rows[node_id], f"act_{node_id}"
+        cumulative = node.aggregate == "sum"
+        row += 1
+        s.put(row, 1, f"{node.name}: {ctx.t('cum_target' if cumulative else 'target')}", "label")
+        for m in range(n):
+            if cumulative:
+                f = f"SUM({erow.cell(0)}:{erow.cell(m)})"
+                v = tr.window_target(nt.effective, 1, m + 1, "sum")
+            else:
+                f, v = str(erow.cell(m)), nt.effective[m]
+            s.put(row, 2 + m, formula=f, cached=v, style=f"cell:{ctx.fmt(node_id)}")
+        t_range = s.range(row, 2, row, 1 + n)
+        row += 1
+        s.put(row, 1, f"{node.name}: {ctx.t('cum_actual' if cumulative else 'actual')}", "label")
+        acts = [None] * n
+        for m in range(n):
+            w = f"INDEX({arow},1,1):INDEX({arow},1,{m + 1})"
+            if cumulative:
+                body = f"SUM({w})"
+                v = tr.window_actual(acts, 1, m + 1, "sum") if m < trk.asof else None
+            else:
+                body = f"INDEX({arow},1,{m + 1})"
+                v = acts[m] if m < trk.asof else None
+            cond = f"COUNT({w})=0" if cumulative else f"NOT(ISNUMBER(INDEX({arow},1,{m + 1})))"
+            f = f"IF({m + 1}>asof,NA(),IF({cond},NA(),{body}))"
+            s.put(row, 2 + m, formula=f, cached="#N/A" if v is None else v,
+                  style=f"cell:{ctx.fmt(node_id)}")
+        a_range = s.range(row, 2, row, 1 + n)
+        title = ctx.t("chart_title", name=node.name) if cumulative else node.name
+        s.charts.append(Chart(title=title, categories=cats, anchor=(chart_row, 9),
+                              series=[(ctx.t("target"), t_range), (ctx.t("actual"), a_range)],
+                              y_title=node.unit))
+        chart_row += 16
+    s.hidden_rows |= set(range(data_top, row + 1)) if False else set()
+    s.protect = True
+    _ = fmt
+    return s
+
+
+def _summary_row(ctx: Context, s: Sheet, row: int, node_id: str, bold: bool = False) -> None:
+    node, nt, res = ctx.plan.nodes[node_id], ctx.tracking.nodes[node_id], ctx.solution.nodes[node_id]
+    fmt = ctx.fmt(node_id)
+    look = "calc_bold" if bold else "calc"
+    erow = ctx.effective_rows[node_id]
+    s.put(row, 1, node.name, "label")
+    ytd_t = erow.cell(0)  # placeholder, replaced below
+    _ = ytd_t
+    s.put(row, 2, formula=f"INDEX({_ytd_target_ref(ctx, node_id)},1,1)", cached=_b(nt.ytd_target),
+          style=f"{look}:{fmt}")
+    s.put(row, 3, formula=f"ytd_{node_id}", cached=_b(nt.ytd_actual), style=f"{look}:{fmt}")
+    s.put(row, 4, formula=f"ach_{node_id}", cached=_b(nt.achievement), style=f"{look}:pct")
+    s.put(row, 5, formula=f"{_status_ref(ctx, node_id)}", cached=ctx.status_text(nt.status),
+          style="status")
+    s.put(row, 6, formula=f"fc_{node_id}", cached=_b(nt.forecast), style=f"{look}:{fmt}")
+    goal = f"in_{node_id}" if res.role == "root" and node.target is not None else f"kpi_{node_id}"
+    s.put(row, 7, formula=goal, cached=res.goal, style=f"{look}:{fmt}")
+
+
+def _ytd_target_ref(ctx: Context, node_id: str) -> str:
+    erow = ctx.effective_rows[node_id]
+    ytd_col = erow.col1 + 1 + len(ctx.plan.period.quarters)
+    return str(erow.cell(0).__class__(erow.sheet, erow.row0, ytd_col))
+
+
+def _status_ref(ctx: Context, node_id: str) -> str:
+    erow = ctx.effective_rows[node_id]
+    ytd_col = erow.col1 + 1 + len(ctx.plan.period.quarters)
+    return str(erow.cell(0).__class__(erow.sheet, erow.row0 + 3, ytd_col))
+
+
+def smart(ctx: Context) -> Sheet:
+    plan, s = ctx.plan, ctx.sheet("smart")
+    results, _ = smart_checks(ctx.solution)
+    s.widths = {0: 24, 1: 26} | {2 + i: 8 for i in range(5)} | {7: 70}
+    s.put(0, 0, plan.title, "title")
+    s.put(2, 0, ctx.t("id"), "head")
+    s.put(2, 1, ctx.t("kpi"), "head")
+    for i, letter in enumerate(LETTERS):
+        s.put(2, 2 + i, letter, "head")
+    s.put(2, 7, ctx.t("check"), "head")
+    row = 2
+    by_node: dict[str, list[object]] = {}
+    for r in results:
+        by_node.setdefault(r.node, []).append(r)
+    for node_id, rs in by_node.items():
+        row += 1
+        s.put(row, 0, node_id, "cell")
+        s.put(row, 1, plan.nodes[node_id].name, "cell")
+        msgs = []
+        for i, r in enumerate(rs):
+            s.put(row, 2 + i, "✓" if r.ok else "!", "good" if r.ok else "warn")  # type: ignore[attr-defined]
+            if not r.ok:  # type: ignore[attr-defined]
+                msgs.append(f"{r.letter}: {r.message}")  # type: ignore[attr-defined]
+        s.put(row, 7, "; ".join(msgs) or ctx.t("ok"), "cell")
+    s.freeze = (3, 2)
+    s.protect = True
+    return s
+
+
+def kfs(ctx: Context) -> Sheet:
+    plan, s = ctx.plan, ctx.sheet("kfs")
+    heads = ["id", "initiative", "linked", "owner", "due", "status", "description"]
+    s.widths = {0: 14, 1: 30, 2: 30, 3: 18, 4: 12, 5: 14, 6: 50}
+    s.put(0, 0, plan.title, "title")
+    top = 2
+    for i, key in enumerate(heads):
+        s.put(top, i, ctx.t(key), "head")
+    row = top
+    options = ctx.t("kfs_status_values").split(",")
+    for k in plan.kfs:
+        row += 1
+        s.put(row, 0, k.id, "cell")
+        s.put(row, 1, k.name, "cell")
+        s.put(row, 2, ", ".join(plan.nodes[i].name for i in k.kpis), "cell")
+        s.put(row, 3, k.owner, "cell")
+        s.put(row, 4, k.due.isoformat() if k.due else "", "cell")
+        s.put(row, 5, k.status or None, "input")
+        s.put(row, 6, k.description, "cell")
+    last = max(row, top + 1)
+    if row == top:
+        for c in range(len(heads)):
+            s.put(last, c, None, "input" if c == 5 else "cell")
+    s.validations.append((s.range(top + 1, 5, last, 5), {"validate": "list", "source": options}))
+    s.tables.append((s.range(top, 0, last, len(heads) - 1),
+                     {"name": "kpixl_kfs", "columns": [ctx.t(h) for h in heads]}))
+    s.freeze = (top + 1, 0)
+    s.protect = True
+    return s
+
+
+def pdca(ctx: Context) -> Sheet:
+    plan, s = ctx.plan, ctx.sheet("pdca")
+    heads = ["date", "period", "kpi", "finding", "cause", "action", "owner", "due", "status"]
+    s.widths = {0: 12, 1: 10, 2: 20, 3: 36, 4: 36, 5: 36, 6: 16, 7: 12, 8: 12}
+    s.put(0, 0, plan.title, "title")
+    top = 2
+    for i, key in enumerate(heads):
+        s.put(top, i, ctx.t(key), "head")
+    for r in range(top + 1, top + 1 + PDCA_ROWS):
+        for c in range(len(heads)):
+            s.put(r, c, None, "input:date" if c in (0, 7) else "input")
+    last = top + PDCA_ROWS
+    s.validations.append((s.range(top + 1, 2, last, 2),
+                          {"validate": "list", "source": list(plan.nodes)[:200]}
+                          if sum(len(k) + 1 for k in plan.nodes) < 250 else
+                          {"validate": "any"}))
+    s.validations.append((s.range(top + 1, 1, last, 1),
+                          {"validate": "list", "source": plan.period.labels()}))
+    s.validations.append((s.range(top + 1, 8, last, 8),
+                          {"validate": "list", "source": ctx.t("pdca_status_values").split(",")}))
+    s.tables.append((s.range(top, 0, last, len(heads) - 1),
+                     {"name": "kpixl_pdca", "columns": [ctx.t(h) for h in heads]}))
+    s.freeze = (top + 1, 0)
+    return s
+
+
+def meta(ctx: Context) -> Sheet:
+    """The machine-readable copy: format version, the plan as JSON, its hash, the inputs."""
+    s = Sheet(META_SHEET, hidden=True)
+    text = plan_to_json(ctx.plan)
+    rows: list[tuple[str, object]] = [
+        ("format_version", 1),
+        ("kpixl_version", __version__),
+        ("plan_sha256", plan_sha256(ctx.plan)),
+        ("plan_json_chunks", (len(text) + CHUNK - 1) // CHUNK),
+    ]
+    rows += [("plan_json", text[i:i + CHUNK]) for i in range(0, len(text), CHUNK)]
+    rows += [(f"input:{k}", json.dumps(v)) for k, v in ctx.inputs]
+    for r, (k, v) in enumerate(rows):
+        s.put(r, 0, k)
+        s.put(r, 1, v)
+    return s

@@ -1,0 +1,359 @@
+"""Guide, Inputs, KPI Tree and Funnel sheets."""
+
+from __future__ import annotations
+
+from kpixl import expr as ex
+from kpixl.engine.compute import confidence_counts, funnel_links, rate_value
+from kpixl.layout.context import Context
+from kpixl.layout.core import Sheet, col_letter
+from kpixl.layout.labels import SHEETS, sheet_name
+
+GUIDE_TEXT = {
+    "en": {
+        "intro": "This workbook plans a goal (KGI), back-calculates the KPIs that drive it, "
+                 "splits them into monthly targets and tracks actuals. Every number is a live "
+                 "formula: change an input and everything recalculates.",
+        "inputs": "Type only in cells styled like this (yellow, blue text). Everything else is "
+                  "calculated and protected (no password).",
+        "method": [
+            "KGI: the final goal with a deadline. KPI tree: the KGI decomposed into drivers.",
+            "Funnel back-calculation: from the bottom target and stage rates, the counts needed "
+            "at each stage, rounded up stage by stage.",
+            "KFS: the initiatives that move a KPI. SMART: Specific, Measurable, Assignable, "
+            "Realistic, Time-related.",
+            "PDCA: enter actuals monthly on the Tracking sheet, check status and forecast, find "
+            "the cause, record actions on the PDCA sheet, re-plan with overrides.",
+        ],
+        "sheets": {
+            "inputs": "Goal, assumptions (rates, prices), seasonality, thresholds, as-of month.",
+            "tree": "The KPI tree: each KPI's target, unit, owner and formula.",
+            "funnel": "Funnel back-calculation: required counts, rates, carry-in, confidence.",
+            "monthly": "Monthly targets with quarter subtotals; override row to re-plan a month.",
+            "tracking": "Enter actuals here: YTD, achievement, status, forecast, catch-up.",
+            "dashboard": "KGI status, forecast, KPI summary and cumulative charts.",
+            "smart": "SMART check per KPI.",
+            "kfs": "Key success factors (initiatives) with owner, due date and status.",
+            "pdca": "PDCA log: findings, causes and actions per month.",
+        },
+    },
+    "ja": {
+        "intro": "このブックは最終目標（KGI）を立て、それを動かすKPIを逆算し、月次目標に配分して"
+                 "実績を管理します。すべての数値は数式で連動しており、前提を変えると自動で再計算されます。",
+        "inputs": "入力するのはこの書式（黄色の背景・青字）のセルだけです。それ以外は計算セルで、"
+                  "シートは保護されています（パスワードなし）。",
+        "method": [
+            "KGI：期限のある最終目標。KPIツリー：KGIを構成要素（ドライバー）に分解したもの。",
+            "ファネル逆算：最終段階の目標と各段階の転換率から、各段階の必要数を段階ごとに切り上げて求めます。",
+            "KFS：KPIを動かす成功要因（施策）。SMART：具体的・測定可能・担当明確・現実的・期限あり。",
+            "PDCA：実績管理シートに毎月実績を入力し、状況と着地見込を確認、要因を特定し、"
+            "PDCA記録に改善策を残し、上書き行で目標を再設定します。",
+        ],
+        "sheets": {
+            "inputs": "目標値、前提（転換率・単価）、季節性、判定基準、締め月。",
+            "tree": "KPIツリー：各KPIの目標・単位・担当・計算式。",
+            "funnel": "ファネル逆算：必要数、転換率、期首までに必要な案件、確度別必要数。",
+            "monthly": "月次目標（四半期小計つき）。上書き行で月の目標を再設定できます。",
+            "tracking": "実績入力：累計、達成率、状況、着地見込、挽回目標。",
+            "dashboard": "KGIの状況と着地見込、KPI一覧、累計グラフ。",
+            "smart": "KPIごとのSMARTチェック。",
+            "kfs": "重要成功要因（施策）：担当・期限・状況。",
+            "pdca": "PDCA記録：月ごとの評価・要因・改善策。",
+        },
+    },
+}
+
+
+def guide(ctx: Context) -> Sheet:
+    s = ctx.sheet("guide")
+    text = GUIDE_TEXT[ctx.locale]
+    s.widths = {0: 2, 1: 24, 2: 90}
+    s.put(0, 1, ctx.plan.title, "title")
+    s.put(1, 1, text["intro"], "subtitle")
+    s.merges.append((1, 1, 1, 2))
+    s.heights[1] = 30
+    s.put(3, 1, "Input" if ctx.locale == "en" else "入力セル", "input")
+    s.put(3, 2, text["inputs"], "wrap")
+    row = 5
+    s.put(row, 1, "Sheets" if ctx.locale == "en" else "シート", "section")
+    row += 1
+    for key, desc in text["sheets"].items():
+        s.put(row, 1, sheet_name(key, ctx.locale), "label")
+        s.put(row, 2, desc, "cell")
+        row += 1
+    row += 1
+    s.put(row, 1, "Method" if ctx.locale == "en" else "考え方", "section")
+    for line in text["method"]:
+        row += 1
+        s.put(row, 2, line, "wrap")
+    s.protect = True
+    return s
+
+
+def inputs(ctx: Context) -> Sheet:
+    """Every input cell: root targets, assumptions, as-of month, thresholds, seasonality, splits,
+    baselines."""
+    plan, s = ctx.plan, ctx.sheet("inputs")
+    n = plan.months
+    s.widths = {0: 22, 1: 26, 2: 10, 3: 18, 4: 16, 5: 18, 6: 12, 7: 50}
+    s.put(0, 0, plan.title, "title")
+    row = 2
+    s.put(row, 0, ctx.t("asof"), "label")
+    s.merges.append((row, 0, row, 3))
+    ref = s.put(row, 4, None, "input:int")
+    ctx.name("in_asof", ref)
+    ctx.inputs.append(("in_asof", None))
+    s.validations.append((s.range(row, 4, row, 4), {"validate": "integer", "criteria": "between",
+                                                     "minimum": 0, "maximum": n}))
+    row += 2
+    s.put(row, 0, ctx.t("thresholds"), "section")
+    for key, value in (("on_track", plan.thresholds.on_track),
+                       ("at_risk", plan.thresholds.at_risk)):
+        row += 1
+        s.put(row, 0, ctx.t(f"{key}_th"), "label")
+        s.merges.append((row, 0, row, 3))
+        ref = s.put(row, 4, value, "input:pct")
+        ctx.name(f"in_{key}", ref)
+        ctx.inputs.append((f"in_{key}", value))
+        s.validations.append((s.range(row, 4, row, 4), {"validate": "decimal", "criteria": ">=",
+                                                         "value": 0}))
+    row += 2
+    s.put(row, 0, ctx.t("seasonality"), "section")
+    row += 1
+    labels = plan.period.labels()
+    for m in range(n):
+        s.put(row, 1 + m, labels[m], "head")
+        s.put(row + 1, 1 + m, plan.weights[m], "input:weight")
+        s.widths.setdefault(1 + m, 10)
+        ctx.inputs.append((f"in_seasonality[{m + 1}]", plan.weights[m]))
+    s.put(row + 1, 0, ctx.t("weights"), "label")
+    ctx.season = s.range(row + 1, 1, row + 1, n)
+    ctx.name("in_seasonality", ctx.season)
+    s.validations.append((ctx.season, {"validate": "decimal", "criteria": ">=", "value": 0}))
+    row += 3
+    s.put(row, 0, ctx.t("assumptions"), "section")
+    row += 1
+    heads = ["id", "kpi", "unit", "kind", "value", "owner", "due", "description"]
+    for c, key in enumerate(heads):
+        s.put(row, c, ctx.t(key), "head")
+    first = row + 1
+    for node_id, node in plan.nodes.items():
+        res = ctx.solution.nodes[node_id]
+        if node.kind != "assumption" and res.role != "root":
+            continue
+        row += 1
+        value = node.value if node.value is not None else node.target
+        kind = "kind_assumption" if node.kind == "assumption" else "kind_target"
+        s.put(row, 0, node_id, "cell")
+        s.put(row, 1, node.name, "cell")
+        s.put(row, 2, node.unit, "cell")
+        s.put(row, 3, ctx.t(kind), "cell")
+        ref = s.put(row, 4, value, f"input:{ctx.fmt(node_id)}")
+        ctx.name(f"in_{node_id}", ref)
+        ctx.inputs.append((f"in_{node_id}", value))
+        lo, hi = node.effective_bounds or (None, None)
+        if lo is None and not node.signed:
+            lo = 0
+        rule: dict[str, object] = {"validate": "decimal"}
+        if lo is not None and hi is not None:
+            rule |= {"criteria": "between", "minimum": lo, "maximum": hi}
+        elif lo is not None:
+            rule |= {"criteria": ">=", "value": lo}
+        else:
+            rule = {}
+        if rule:
+            s.validations.append((s.range(row, 4, row, 4), rule))
+        s.put(row, 5, node.owner, "cell")
+        s.put(row, 6, node.due.isoformat() if node.due else "", "cell")
+        s.put(row, 7, node.description, "cell")
+    splits = [(k, nd) for k, nd in plan.nodes.items() if nd.split]
+    if splits:
+        row += 2
+        s.put(row, 0, ctx.t("splits"), "section")
+        row += 1
+        for c, key in enumerate(("node", "operand", "share")):
+            s.put(row, c, ctx.t(key), "head")
+        for k, nd in splits:
+            assert nd.split is not None
+            for op, share in nd.split.items():
+                row += 1
+                s.put(row, 0, f"{nd.name} ({k})", "cell")
+                s.put(row, 1, f"{plan.nodes[op].name} ({op})", "cell")
+                ref = s.put(row, 2, share, "input:pct")
+                ctx.share_refs[(k, op)] = ref
+                ctx.inputs.append((f"split:{k}:{op}", share))
+                s.validations.append((s.range(row, 2, row, 2), {
+                    "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1}))
+    bases = [(k, nd) for k, nd in plan.nodes.items()
+             if nd.baseline is not None and nd.aggregate == "last"]
+    if bases:
+        row += 2
+        s.put(row, 0, ctx.t("baselines"), "section")
+        row += 1
+        s.put(row, 0, ctx.t("kpi"), "head")
+        s.put(row, 1, ctx.t("baseline"), "head")
+        for k, nd in bases:
+            row += 1
+            s.put(row, 0, f"{nd.name} ({k})", "cell")
+            ref = s.put(row, 1, nd.baseline, f"input:{ctx.fmt(k)}")
+            ctx.baseline_refs[k] = ref
+            ctx.inputs.append((f"baseline:{k}", nd.baseline))
+    s.freeze = (2, 0)
+    s.protect = True
+    return s
+
+
+def tree_order(ctx: Context) -> list[tuple[str, int, bool]]:
+    """Depth-first (node, depth, repeated) from the KGI, then the other roots."""
+    plan, sol = ctx.plan, ctx.solution
+    roots = [plan.kgi, *[r for r in sol.roots if r != plan.kgi]]
+    seen: set[str] = set()
+    out: list[tuple[str, int, bool]] = []
+
+    def visit(n: str, depth: int) -> None:
+        out.append((n, depth, n in seen))
+        if n in seen:
+            return
+        seen.add(n)
+        f = plan.nodes[n].formula
+        for child in dict.fromkeys(ex.refs(f)) if f is not None else ():
+            visit(child, depth + 1)
+
+    for r in roots:
+        if r not in seen:
+            visit(r, 0)
+    return out
+
+
+def formula_in_words(ctx: Context, node_id: str) -> str:
+    f = ctx.plan.nodes[node_id].formula
+    if f is None:
+        return ""
+    text = ex.to_text(f)
+    ids = sorted(set(ex.refs(f)), key=len, reverse=True)
+    tokens = text.split(" ")
+    names = {i: ctx.display_name(i) for i in ids}
+    sym = {"*": "×", "/": "÷", "+": "+", "-": "−"}
+    out = []
+    for tok in tokens:
+        core = tok.strip("()")
+        lead = tok[: len(tok) - len(tok.lstrip("("))]
+        trail = tok[len(tok.rstrip(")")):]
+        out.append(lead + names.get(core, sym.get(core, core)) + trail)
+    return " ".join(out)
+
+
+def tree(ctx: Context) -> Sheet:
+    """The KPI tree as boxes joined by border lines, with target, unit, owner and formula."""
+    plan, sol, s = ctx.plan, ctx.solution, ctx.sheet("tree")
+    order = tree_order(ctx)
+    depth = max(d for _, d, _ in order)
+    box_span = 4  # columns a name box covers
+    first_data = 1 + depth + box_span
+    for c in range(1, first_data):
+        s.widths[c] = 3.2
+    s.widths[0] = 2
+    cols = ["target", "unit", "kind", "goal", "formula", "owner", "due"]
+    widths = [16, 8, 14, 16, 44, 18, 12]
+    for i, w in enumerate(widths):
+        s.widths[first_data + i] = w
+    s.put(0, 1, plan.title, "title")
+    s.put(2, 1, ctx.t("kpi"), "head")
+    s.merges.append((2, 1, 2, first_data - 1))
+    for i, key in enumerate(cols):
+        s.put(2, first_data + i, ctx.t(key), "head")
+    row0 = 3
+    last_child_row: dict[int, int] = {}
+    parent_row: dict[int, int] = {}
+    stack: list[int] = []
+    for i, (n, d, repeated) in enumerate(order):
+        row = row0 + i
+        node, res = plan.nodes[n], sol.nodes[n]
+        look = {"root": "tree_root", "solved": "tree_solved", "determined": "tree_determined",
+                "assumption": "tree_assumption"}[res.role]
+        s.put(row, 1 + d, f"{node.name}" + (" ↑" if repeated else ""), look)
+        s.merges.append((row, 1 + d, row, 1 + d + box_span - 1))
+        s.heights[row] = 20
+        del stack[d:]
+        if d > 0:
+            last_child_row[d] = row
+            prow = parent_row[d - 1]
+            for r in range(prow + 1, row):
+                if (r, d) not in s.cells:
+                    s.put(r, d, None, "tree_v")
+            s.put(row, d, None, "tree_l")
+        parent_row[d] = row
+        stack.append(row)
+        fmt = ctx.fmt(n)
+        c = first_data
+        if repeated:
+            s.put(row, c, formula=f"kpi_{n}", cached=res.total, style=f"calc:{fmt}")
+        else:
+            ref = s.put(row, c, formula=ctx.render(res.recipe), cached=res.total,
+                        style=f"calc_bold:{fmt}")
+            ctx.name(f"kpi_{n}", ref)
+        s.put(row, c + 1, node.unit, "cell")
+        s.put(row, c + 2, ctx.t(f"kind_{res.role}"), "cell")
+        if res.role == "root" and node.target is not None:
+            s.put(row, c + 3, formula=f"in_{n}", cached=node.target, style=f"calc:{fmt}")
+        else:
+            s.put(row, c + 3, None, "cell")
+        s.put(row, c + 4, formula_in_words(ctx, n), "cell")
+        s.put(row, c + 5, node.owner, "cell")
+        s.put(row, c + 6, node.due.isoformat() if node.due else "", "cell")
+    s.freeze = (3, 0)
+    s.protect = True
+    return s
+
+
+def funnel(ctx: Context) -> Sheet:
+    """One block per funnel: stage, rates, required counts, carry-in, confidence counts."""
+    plan, sol, s = ctx.plan, ctx.solution, ctx.sheet("funnel")
+    s.widths = {0: 2, 1: 26, 2: 14, 3: 14, 4: 16, 5: 18, 6: 20}
+    s.put(0, 1, plan.title, "title")
+    links = {(lk.upper, lk.lower): lk for lk in funnel_links(sol)}
+    counts = confidence_counts(sol)
+    row = 2
+    for f in plan.funnels:
+        c = f.confidence if f.confidence is not None else plan.confidence
+        s.put(row, 1, f.id, "section")
+        row += 1
+        heads = ["stage", "planned_rate", "observed_rate", "required", "carry_in"]
+        for i, key in enumerate(heads):
+            s.put(row, 1 + i, ctx.t(key), "head")
+        if c is not None:
+            s.put(row, 6, ctx.t("confidence_n", c=c), "head")
+        for k, stage in enumerate(f.stages):
+            row += 1
+            node, res = plan.nodes[stage], sol.nodes[stage]
+            sched = ctx.sched[stage]
+            s.put(row, 1, node.name, "label")
+            if k > 0:
+                lk = links[(f.stages[k - 1], stage)]
+                s.put(row, 2, formula=ctx.render(lk.rate), cached=rate_value(sol, lk.rate),
+                      style="calc:pct")
+                s.put(row, 3, formula=ctx.observed_formula(lk), style="calc:pct",  # type: ignore[attr-defined]
+                      cached=_blank(ctx.tracking.observed[(lk.upper, lk.lower)]))
+            else:
+                s.put(row, 2, None, "calc")
+                s.put(row, 3, None, "calc")
+            s.put(row, 4, formula=f"kpi_{stage}", cached=res.total, style=f"calc_bold:{ctx.fmt(stage)}")
+            if sched.carry_in is not None:
+                s.put(row, 5, formula=ctx.carry_formula(stage), cached=sched.carry_in,  # type: ignore[attr-defined]
+                      style=f"calc:{ctx.fmt(stage)}")
+            else:
+                s.put(row, 5, None, "calc")
+            if c is not None:
+                s.put(row, 6, counts.get((f.id, stage), ""), f"cell:{ctx.fmt(stage)}")
+        if c is not None:
+            row += 1
+            s.put(row, 6, ctx.t("confidence_note"), "muted")
+        row += 2
+    s.protect = True
+    return s
+
+
+def _blank(v: object) -> object:
+    return "" if v is None else v
+
+
+_ = (SHEETS, col_letter)

@@ -1,0 +1,103 @@
+"""Style keys -> format properties (XlsxWriter's vocabulary, but plain dicts).
+
+A key is ``look`` or ``look:numfmt``. Looks give fonts, fills and borders; number formats follow
+the plan's currency, language and ``money_display`` (yen without decimals; 千円/百万円 by format
+only, never changing values). The input look is the one documented in the Guide sheet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kpixl.model import Node, Plan
+
+FONT_JA = "Meiryo UI"
+FONT_EN = "Calibri"
+
+INPUT_FILL = "#FFF2CC"  # pale yellow: "type here"
+INPUT_FONT = "#1F3FBF"  # blue
+
+LOOKS: dict[str, dict[str, Any]] = {
+    "text": {},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "title": {"bold": True, "font_size": 16, "font_color": "#1F3864"},
+    "subtitle": {"italic": True, "font_color": "#595959"},
+    "section": {"bold": True, "font_size": 12, "font_color": "#1F3864", "bottom": 2,
+                "bottom_color": "#1F3864"},
+    "head": {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1,
+             "border_color": "#BFBFBF", "text_wrap": True, "valign": "vcenter",
+             "align": "center"},
+    "label": {"bold": True, "border": 1, "border_color": "#D9D9D9", "bg_color": "#F2F2F2"},
+    "cell": {"border": 1, "border_color": "#D9D9D9"},
+    "calc": {"border": 1, "border_color": "#D9D9D9", "locked": True},
+    "calc_bold": {"border": 1, "border_color": "#D9D9D9", "bold": True, "bg_color": "#EAF1FB"},
+    "sub": {"border": 1, "border_color": "#D9D9D9", "bg_color": "#F2F2F2", "italic": True},
+    "input": {"border": 1, "border_color": "#BF9000", "bg_color": INPUT_FILL,
+              "font_color": INPUT_FONT, "locked": False},
+    "muted": {"font_color": "#7F7F7F", "italic": True},
+    "status": {"border": 1, "border_color": "#D9D9D9", "align": "center"},
+    "tree_root": {"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 2,
+                  "border_color": "#1F3864"},
+    "tree_solved": {"bg_color": "#DDEBF7", "border": 1, "border_color": "#2F5597", "bold": True},
+    "tree_determined": {"bg_color": "#E2EFDA", "border": 1, "border_color": "#548235"},
+    "tree_assumption": {"bg_color": INPUT_FILL, "border": 1, "border_color": "#BF9000"},
+    "tree_v": {"left": 2, "left_color": "#7F7F7F"},
+    "tree_l": {"left": 2, "left_color": "#7F7F7F", "bottom": 2, "bottom_color": "#7F7F7F"},
+    "tree_t": {"left": 2, "left_color": "#7F7F7F", "bottom": 2, "bottom_color": "#7F7F7F"},
+    "good": {"bg_color": "#C6EFCE", "font_color": "#006100"},
+    "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
+    "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+}
+
+MONEY_SYMBOL = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "KRW": "₩"}
+_MONEY_UNITS = {"円", "yen", "jpy", "¥", "$", "usd", "dollars", "ドル", "eur", "€", "万円"}
+
+
+def number_formats(plan: Plan) -> dict[str, str]:
+    cur = plan.currency
+    sym = MONEY_SYMBOL.get(cur, "")
+    if plan.locale == "ja" and cur == "JPY":
+        money = {"unit": '#,##0"円"', "thousand": '#,##0,"千円"',
+                 "million": '#,##0,,"百万円"'}[plan.money_display]
+    else:
+        prefix = f'"{sym}"' if sym else ""
+        suffix = "" if sym else f' "{cur}"'
+        dec = "" if cur in ("JPY", "KRW") else ".00"
+        money = {"unit": f"{prefix}#,##0{dec}{suffix}",
+                 "thousand": f'{prefix}#,##0,"K"{suffix}',
+                 "million": f'{prefix}#,##0.0,,"M"{suffix}'}[plan.money_display]
+    return {
+        "money": money,
+        "pct": "0.0%",
+        "count": "#,##0",
+        "num": "#,##0.00",
+        "weight": "0.###",
+        "month": "yyyy-mm" if plan.locale == "en" else 'yyyy"年"m"月"',
+        "date": "yyyy-mm-dd",
+        "int": "0",
+    }
+
+
+def node_numfmt(node: Node, plan: Plan) -> str:
+    """The number-format key for a node's values."""
+    u = node.unit.strip().lower()
+    if node.is_rate:
+        return "pct"
+    if u in _MONEY_UNITS or u == plan.currency.lower():
+        return "money"
+    return "count" if node.whole else "num"
+
+
+def build_styles(plan: Plan, keys: set[str]) -> dict[str, dict[str, Any]]:
+    """Format properties for every style key used, each created once."""
+    fmts = number_formats(plan)
+    base = {"font_name": FONT_JA if plan.locale == "ja" else FONT_EN, "font_size": 10,
+            "valign": "vcenter"}
+    out: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        look, _, num = key.partition(":")
+        props = {**base, **LOOKS[look]}
+        if num:
+            props["num_format"] = fmts[num]
+        out[key] = props
+    return out

@@ -1,0 +1,160 @@
+"""WorkbookLayout -> .xlsx/.xlsm with XlsxWriter (the only module that imports it).
+
+XlsxWriter stores the engine's value in every formula cell, so viewers that do not calculate still
+show the right numbers. The file is written to a temporary name in the target folder and renamed
+into place: a failed or interrupted write never leaves a half-written workbook.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from kpixl.errors import WorkbookError
+from kpixl.layout.core import Sheet, WorkbookLayout
+
+__all__ = ["atomic_path", "write_workbook"]
+
+
+def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
+    for col, width in sheet.widths.items():
+        ws.set_column(col, col, width, None, {"hidden": col in sheet.hidden_cols})
+    for col in sheet.hidden_cols - set(sheet.widths):
+        ws.set_column(col, col, None, None, {"hidden": True})
+    for row, height in sheet.heights.items():
+        ws.set_row(row, height)
+    for row in sheet.hidden_rows:
+        ws.set_row(row, None, None, {"hidden": True})
+    merged: set[tuple[int, int]] = set()
+    for r0, c0, r1, c1 in sheet.merges:
+        cell = sheet.cells.get((r0, c0))
+        fmt = formats[cell.style] if cell else None
+        value = cell.value if cell and cell.formula is None else ""
+        ws.merge_range(r0, c0, r1, c1, "", fmt)
+        if cell is not None and cell.formula is None and value not in (None, ""):
+            _write_value(ws, r0, c0, value, fmt)
+        merged.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+    for (row, col), cell in sheet.cells.items():
+        fmt = formats[cell.style]
+        if (row, col) in merged:
+            if cell.formula is not None:
+                ws.write_formula(row, col, "=" + cell.formula, fmt, cell.cached)
+            continue
+        if cell.formula is not None:
+            ws.write_formula(row, col, "=" + cell.formula, fmt,
+                             "" if cell.cached is None else cell.cached)
+        else:
+            _write_value(ws, row, col, cell.value, fmt)
+    for rng, rule in sheet.validations:
+        ws.data_validation(rng.row0, rng.col0, rng.row1, rng.col1, dict(rule))
+    for rng, rule in sheet.cond_formats:
+        rule = dict(rule)
+        rule["format"] = formats[rule["format"]]
+        ws.conditional_format(rng.row0, rng.col0, rng.row1, rng.col1, rule)
+    for rng, spec in sheet.tables:
+        ws.add_table(rng.row0, rng.col0, rng.row1, rng.col1, {
+            "name": spec["name"], "style": "Table Style Light 9", "autofilter": True,
+            "columns": [{"header": h} for h in spec["columns"]]})
+    for ch in sheet.charts:
+        chart = wb.add_chart({"type": ch.kind})
+        for name, values in ch.series:
+            chart.add_series({"name": name, "categories": str(ch.categories).replace("$", ""),
+                              "values": str(values), "smooth": False,
+                              "marker": {"type": "circle", "size": 4}})
+        chart.set_title({"name": ch.title, "name_font": {"size": 11}})
+        chart.set_y_axis({"name": ch.y_title, "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "bottom"})
+        chart.show_na_as_empty_cell()
+        chart.set_size({"width": 620, "height": 300})
+        ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
+    for (row, col), text in sheet.comments.items():
+        ws.write_comment(row, col, text)
+    if sheet.freeze:
+        ws.freeze_panes(*sheet.freeze)
+    if sheet.print_title_rows:
+        ws.repeat_rows(*sheet.print_title_rows)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    if sheet.protect:
+        ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True,
+                        "sort": False})
+    if sheet.hidden:
+        ws.hide()
+
+
+def _write_value(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+    """Constants only: text is always written as a string, never parsed as a formula."""
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def write_workbook(layout: WorkbookLayout, path: str | os.PathLike[str], *,
+                   vba_project: bytes | None = None) -> Path:
+    """Write the layout to ``path`` atomically; return the path."""
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
+                                            "strings_to_numbers": False,
+                                            "strings_to_urls": False,
+                                            "use_future_functions": False})
+        formats = {key: wb.add_format(props) for key, props in layout.styles.items()}
+        wb.set_properties(layout.properties)
+        wb.set_custom_property("kpixl_version", layout.properties.get("category", ""))
+        if vba_project is not None:
+            wb.add_vba_project(vba_project, is_stream=True)  # type: ignore[arg-type]
+        worksheets = [wb.add_worksheet(s.name) for s in layout.sheets]
+        for name, ref in layout.names.items():
+            wb.define_name(name, "=" + ref)
+        for ws, sheet in zip(worksheets, layout.sheets, strict=True):
+            _write_sheet(wb, ws, sheet, formats)
+        worksheets[layout.active].activate()
+        wb.close()
+    return target
+
+
+class atomic_path:  # noqa: N801 - used as a context manager, reads like a function
+    """Yield a temporary path beside ``target``; rename it into place on success."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.tmp: Path | None = None
+
+    def __enter__(self) -> Path:
+        folder = self.target.parent if str(self.target.parent) else Path(".")
+        if not folder.is_dir():
+            raise WorkbookError(f"{self.target}: folder {folder} does not exist")
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=self.target.suffix,
+                                        dir=folder)
+        except OSError as exc:
+            raise WorkbookError(f"{self.target}: cannot write here ({exc.strerror})") from None
+        os.close(fd)
+        self.tmp = Path(name)
+        return self.tmp
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        assert self.tmp is not None
+        if exc_type is not None:
+            self.tmp.unlink(missing_ok=True)
+            return
+        try:
+            os.replace(self.tmp, self.target)
+        except OSError as e:
+            self.tmp.unlink(missing_ok=True)
+            raise WorkbookError(f"{self.target}: cannot replace the file ({e.strerror}); "
+                                "is it open in Excel?") from None
+
+
+_ = xl_rowcol_to_cell
