@@ -99,6 +99,7 @@ class _Frame:
     key: str | None = None  # mappings: the key waiting for its value
     key_line: int = 0
     skip: bool = False  # the pending key is a duplicate: drop its value
+    muted: bool = False  # inside a dropped duplicate: record no lines
     first_lines: dict[str, int] = field(default_factory=dict)
 
 
@@ -173,7 +174,8 @@ class _Builder:
             top.skip = True
         else:
             top.first_lines[key] = line
-            self.entries.append((path, line))
+            if not top.muted:
+                self.entries.append((path, line))
         top.key, top.key_line = key, line
 
     # -- events -----------------------------------------------------------------------------
@@ -195,7 +197,7 @@ class _Builder:
             self._key_event(ev, line)
             return
         path, item_line = where
-        if item_line == 0:  # sequence item: its own line
+        if item_line == 0 and not self.stack[-1].muted:  # sequence item: its own line
             self.entries.append((path, line))
         if isinstance(ev, yaml.AliasEvent):
             self._alias(ev, path, line)
@@ -241,6 +243,9 @@ class _Builder:
             frame.path = "\0key"  # marks a frame whose result is a (rejected) key
         if ev.anchor:
             self.open_anchors.add(ev.anchor)
+        if self.stack:
+            parent = self.stack[-1]
+            frame.muted = parent.muted or (isinstance(parent.value, dict) and parent.skip)
         self.stack.append(frame)
 
     def _close(self) -> None:
@@ -269,7 +274,8 @@ class _Builder:
         if anchor is None:
             raise _Abort(f"alias *{name} names no anchor (&{name}) above it", line, "yaml")
         self._count(anchor.size, line)
-        self.entries.extend((path + rel, ln) for rel, ln in anchor.entries if rel)
+        if not (self.stack and self.stack[-1].muted):
+            self.entries.extend((path + rel, ln) for rel, ln in anchor.entries if rel)
         self._add(anchor.value, line)
 
     def _anchor_scalar(self, ev: Any, value: Any) -> None:

@@ -22,9 +22,23 @@ from kpixl.expr import Expr, is_sum_of_ids, refs
 from kpixl.model import Funnel, Kfs, Node, Period, Plan, Thresholds
 from kpixl.schema import INVALID, Checker, num, suggest
 
-__all__ = ["MAX_BYTES", "load", "loads"]
+__all__ = ["ERROR_CODES", "MAX_BYTES", "load", "loads"]
 
 MAX_BYTES = 5 * 1024 * 1024
+
+ERROR_CODES = frozenset({
+    # reading the file and its YAML
+    "file", "too-large", "encoding", "empty", "yaml", "too-deep", "too-many-aliases",
+    "duplicate-key", "merge-key", "key-type", "tag",
+    # a field against its table (kpixl.schema)
+    "type", "enum", "range", "length", "date", "id", "reserved-id", "required", "unknown-key",
+    "formula",
+    # whole-plan rules
+    "unknown-id", "self-reference", "kind", "derived-only", "bounds", "negative",
+    "split-not-sum", "split-operand", "split-sum", "target-not-root", "target-on-assumption",
+    "target-required", "funnel-link", "duplicate-stage", "duplicate-id",
+})
+"""Every ``Problem.code`` the loader emits (stable: tools may match on them)."""
 SPLIT_TOLERANCE = 1e-9
 
 
@@ -69,8 +83,9 @@ def loads(text: str, source: str = "plan.yaml") -> Plan:
     if text.startswith("\ufeff"):
         text = text[1:]
     if len(text) > MAX_BYTES:
-        raise PlanError(Problem(file=source, path="", message="is larger than 5 MB; a plan is a "
-                                "small text file", code="too-large"))
+        raise PlanError(Problem(file=source, path="", code="too-large", message=f"is larger "
+                                f"than {MAX_BYTES // (1024 * 1024)} MB; a plan is a small text "
+                                "file"))
     doc = _yaml.parse(text, source)
     chk = Checker(source, doc.lines)
     chk.problems.extend(doc.problems)
@@ -104,7 +119,8 @@ class _Build:
         period = top.get("period") or {}
         months = period.get("months", 12)
         locale = top.get("locale", "en")
-        seasonality = self._seasonality(top.get("seasonality"), months)
+        months_known = "months" in period or "months" not in chk.given("period")
+        seasonality = self._seasonality(top.get("seasonality"), months, months_known)
         thresholds = self._thresholds(top.get("thresholds") or {})
         self._nodes(top.get("kpis"))
         kgi: str = top.get("kgi", "")
@@ -136,10 +152,11 @@ class _Build:
         )
 
     # -- plan-wide fields --------------------------------------------------------------------
-    def _seasonality(self, weights: list[float] | None, months: int) -> tuple[float, ...]:
+    def _seasonality(self, weights: list[float] | None, months: int,
+                     months_known: bool) -> tuple[float, ...]:
         if weights is None:
             return (1.0,) * months
-        if len(weights) != months:
+        if len(weights) != months and months_known:
             self.chk.error("seasonality", f"must have one weight per plan month ({months}), "
                            f"got {len(weights)}", "length")
         elif not sum(weights) > 0:

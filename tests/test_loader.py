@@ -11,7 +11,7 @@ import pytest
 
 from kpixl.errors import PlanError, Problem
 from kpixl.expr import Ref
-from kpixl.loader import MAX_BYTES, load, loads
+from kpixl.loader import ERROR_CODES, MAX_BYTES, load, loads
 
 PLANS = Path(__file__).parent / "plans"
 SEED = PLANS / "good" / "seed.yaml"
@@ -36,7 +36,9 @@ def drop(*prefixes: str, text: str = SEED_TEXT) -> str:
 def problems(text: str) -> list[Problem]:
     with pytest.raises(PlanError) as info:
         loads(text, "plan.yaml")
-    return info.value.problems
+    got = info.value.problems
+    assert {p.code for p in got} <= ERROR_CODES and all(p.severity == "error" for p in got)
+    return got
 
 
 def only(text: str) -> Problem:
@@ -348,6 +350,16 @@ RULES: list[tuple[str, tuple[str, ...], str, str, str]] = [
     # split and lag
     ("split_not_sum", ("formula: deals * win_rate", "formula: deals * win_rate\n    split: "
                        "{deals: 1}"), "kpis.orders.split", "plain sum of ids", "split-not-sum"),
+    ("split_operand", ("formula: deals * win_rate", "formula: deals + win_rate\n    split: "
+                       "{deals: 0.5, win_rte: 0.5}"), "kpis.orders.split.win_rte",
+     "'win_rte' is not an operand of the formula (operands: deals, win_rate) (did you mean "
+     "'win_rate'?)", "split-operand"),
+    ("split_sum", ("formula: deals * win_rate", "formula: deals + win_rate\n    split: "
+                   "{deals: 0.5, win_rate: 0.4}"), "kpis.orders.split",
+     "shares must add up to 1, got 0.9", "split-sum"),
+    ("split_share", ("formula: deals * win_rate", "formula: deals + win_rate\n    split: "
+                     "{deals: 1.5, win_rate: 0}"), "kpis.orders.split.deals",
+     "must be a share within [0, 1], got 1.5", "range"),
     ("split_not_derived", ("value: 0.4}", "value: 0.4, split: {a: 1}}"), "kpis.win_rate.split",
      "only a derived node (one with a formula) takes `split`", "derived-only"),
     ("lag_not_derived", ("value: 0.4}", "value: 0.4, lag: 1}"), "kpis.win_rate.lag",
@@ -453,3 +465,64 @@ def test_kpis_must_be_a_mapping() -> None:
 def test_kpis_must_not_be_empty() -> None:
     got = only("kpixl: 1\ntitle: t\nperiod: {start: 2026-04}\nkgi: a\nkpis: {}\n")
     assert (got.path, got.code) == ("kpis", "empty")
+
+
+def test_invalid_months_does_not_also_fault_seasonality() -> None:
+    assert only(edit("months: 12 ", "months: 0 ")).path == "period.months"
+
+
+def test_lines_of_a_dropped_duplicate_are_not_recorded() -> None:
+    text = edit("kgi: revenue", "kgi: revenue\nperiod: {start: 2026-05, extra: 1}")
+    got = problems(text)
+    assert [p.code for p in got] == ["duplicate-key"]
+
+
+def test_pure_python_parser_agrees_with_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from kpixl import _yaml
+
+    for name in ("seed.yaml", "full.yaml"):
+        text = (PLANS / "good" / name).read_text("utf-8")
+        fast = _yaml.parse(text)
+        monkeypatch.setattr(_yaml, "_Loader", yaml.SafeLoader)
+        slow = _yaml.parse(text)
+        monkeypatch.undo()
+        assert (fast.data, fast.lines, fast.problems) == (slow.data, slow.lines, slow.problems)
+
+
+def test_split_within_tolerance_is_accepted() -> None:
+    text = edit("formula: deals * win_rate", "formula: deals + win_rate\n    split: "
+                "{deals: 0.1, win_rate: 0.9000000000000001}")
+    assert loads(text).nodes["orders"].split is not None
+
+
+def test_too_many_aliases_are_rejected() -> None:
+    text = "a: &a 1\nb: [" + ", ".join(["*a"] * 1001) + "]\n"
+    assert only(text).code == "too-many-aliases"
+
+
+def test_merge_keys_are_not_supported() -> None:
+    got = problems("a: &x {b: 1}\nc: {<<: *x}\n")
+    assert "merge-key" in {p.code for p in got}
+
+
+def test_non_text_key_is_reported() -> None:
+    got = problems(edit("kgi: revenue", "kgi: revenue\n? [a, b]\n: 1"))
+    assert [p.code for p in got] == ["key-type"]
+
+
+def test_utf16_file_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "u16.yaml"
+    path.write_bytes(SEED_TEXT.encode("utf-16"))
+    with pytest.raises(PlanError, match="UTF-16"):
+        load(path)
+
+
+def test_folder_is_not_a_plan(tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="is a folder"):
+        load(tmp_path)
+
+
+def test_every_code_is_listed() -> None:
+    assert {r[4] for r in RULES} <= ERROR_CODES
