@@ -316,6 +316,11 @@ INVALID: Any = object()
 
 _ID_RE = re.compile(ID_PATTERN)
 _PATTERN_HINTS = {CURRENCY_PATTERN: "a 3-letter ISO 4217 code in capitals such as JPY or USD"}
+_CURRENCY_HINTS = {
+    **{code: code for code in ("JPY", "USD", "EUR", "GBP", "CNY", "KRW", "TWD", "HKD", "SGD",
+                               "AUD", "CAD", "CHF", "INR", "THB")},
+    "YEN": "JPY", "円": "JPY", "¥": "JPY", "$": "USD", "DOLLAR": "USD", "€": "EUR", "元": "CNY",
+}
 
 
 def num(x: float) -> str:
@@ -513,7 +518,8 @@ class Checker:
             return self._date(value, path, kind == "month")
         if spec.pattern and not re.match(spec.pattern, value):
             expected = _PATTERN_HINTS.get(spec.pattern, f"text matching {spec.pattern}")
-            hint = suggest(value.upper(), [value.upper()]) if value.upper() != value else ""
+            meant = _CURRENCY_HINTS.get(value.strip().upper()) if spec.name == "currency" else None
+            hint = f" (did you mean {meant!r}?)" if meant else ""
             return self._type(path, expected, value, hint)
         return value
 
