@@ -97,6 +97,11 @@ def carry_in(total: Ref, cl: Ref, cn: Ref, whole: bool) -> str:
     return rounded(x, "up") if whole else x
 
 
+def funnel_stage(below: Ref, rate: Ref) -> str:
+    """A stage's need from the stage below it: ``ROUNDUP(guard(below / rate), 0)``."""
+    return rounded(f"{below}/{rate}", "up")
+
+
 # -- tracking ----------------------------------------------------------------------------------
 def effective_target(target: Ref, override: Ref) -> str:
     """The override when a number is entered, else the published target."""

@@ -72,6 +72,12 @@ def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: dict[str, Any]) -> Non
         chart.show_na_as_empty_cell()
         chart.set_size({"width": 620, "height": 300})
         ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
+    for button in sheet.buttons:
+        opts = dict(button)
+        ws.insert_button(opts.pop("row"), opts.pop("col"), opts)
+    for box in sheet.textboxes:
+        opts = dict(box)
+        ws.insert_textbox(opts.pop("row"), opts.pop("col"), opts.pop("text"), opts)
     for (row, col), text in sheet.comments.items():
         ws.write_comment(row, col, text)
     if sheet.freeze:

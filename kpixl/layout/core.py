@@ -106,6 +106,11 @@ class Sheet:
     print_title_rows: tuple[int, int] | None = None
     tab_color: str | None = None
     comments: dict[tuple[int, int], str] = field(default_factory=dict)
+    buttons: list[dict[str, Any]] = field(default_factory=list)
+    """Form buttons (XlsxWriter ``insert_button`` options plus ``row``/``col``): classic macros."""
+    textboxes: list[dict[str, Any]] = field(default_factory=list)
+    """Text boxes (``row``, ``col``, ``text``, XlsxWriter ``insert_textbox`` options): Lite
+    buttons, hyperlinked to a cell through ``url: internal:'Sheet'!A1`` and named by ``name``."""
 
     def put(self, row: int, col: int, value: Any = None, style: str = "text", *,
             formula: str | None = None, cached: Any = None) -> CellRef:

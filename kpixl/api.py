@@ -1,0 +1,133 @@
+"""The library's front door: what the CLI (and any script) calls.
+
+Each function does one job end to end and raises only :class:`~kpixl.errors.KpixlError` for
+anything a user can fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from kpixl.engine.smart import smart_checks
+from kpixl.engine.solve import Solution, solve
+from kpixl.errors import KpixlError, PlanError, Problem
+from kpixl.loader import load, loads
+from kpixl.model import Plan
+
+__all__ = ["CheckResult", "build", "check", "demo", "new_plan", "template_text", "templates"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckResult:
+    plan: Plan
+    solution: Solution
+    warnings: tuple[Problem, ...]
+
+
+def check(path: str | os.PathLike[str]) -> CheckResult:
+    """Load, validate and back-calculate a plan; warnings include the SMART checks.
+
+    Raises PlanError with every error found.
+    """
+    plan = load(path)
+    return check_plan(plan)
+
+
+def check_plan(plan: Plan) -> CheckResult:
+    solution = solve(plan)
+    _, smart = smart_checks(solution)
+    return CheckResult(plan=plan, solution=solution, warnings=(*solution.warnings, *smart))
+
+
+def build(plan_path: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
+          xlwings: str = "none", force: bool = False) -> Path:
+    """Write the workbook for a plan file; return its path.
+
+    Refuses to replace a workbook that holds anything a user entered (use ``kpixl update``),
+    unless ``force``.
+    """
+    plan_path = Path(plan_path)
+    suffix = ".xlsm" if xlwings == "classic" else ".xlsx"
+    target = Path(out) if out is not None else plan_path.with_suffix(suffix)
+    result = check(plan_path)
+    return write(result.solution, target, xlwings=xlwings, force=force)
+
+
+def write(solution: Solution, target: Path, *, xlwings: str = "none",
+          force: bool = False) -> Path:
+    """Lay out and write a solved plan to ``target``."""
+    from kpixl.layout import build_layout
+    from kpixl.writer import write_workbook
+
+    if xlwings not in ("none", "lite", "classic"):
+        raise KpixlError(f"--xlwings must be none, lite or classic, got {xlwings!r}")
+    if xlwings == "classic" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", target.stem):
+        raise KpixlError(f"{target}: a classic xlwings workbook's name must be a valid Python "
+                         f"module name (letters, digits, _), e.g. "
+                         f"{re.sub(r'[^A-Za-z0-9_]', '_', target.stem)}.xlsm")
+    if target.exists() and not force:
+        from kpixl.reader import entered_data
+
+        entered = entered_data(target)
+        if entered:
+            raise KpixlError(f"{target}: holds data a user entered ({'; '.join(entered[:3])}); "
+                             "use `kpixl update PLAN WORKBOOK` to carry it over, or --force")
+    layout = build_layout(solution)
+    return write_workbook(layout, target)
+
+
+# -- templates ----------------------------------------------------------------------------------
+def _template_dir() -> resources.abc.Traversable:
+    return resources.files("kpixl.templates")
+
+
+def templates(locale: str = "en") -> list[tuple[str, str]]:
+    """(id, one-line description in ``locale``) of every built-in template, in listing order."""
+    import yaml
+
+    index = yaml.safe_load(_template_dir().joinpath("index.yaml").read_text("utf-8"))
+    return [(k, v.get(locale) or v.get("en", "")) for k, v in index.items()]
+
+
+def template_text(name: str, locale: str = "en") -> str:
+    """The YAML text of a template: ``sales_funnel`` (in ``locale``) or ``sales_funnel.ja``."""
+    base, _, lang = name.partition(".")
+    lang = lang or locale
+    ids = [t for t, _ in templates()]
+    if base not in ids or lang not in ("en", "ja"):
+        from difflib import get_close_matches
+
+        near = get_close_matches(base, ids, 1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise KpixlError(f"{name}: no such template{hint}; `kpixl templates` lists them")
+    return _template_dir().joinpath(f"{base}.{lang}.yaml").read_text("utf-8")
+
+
+def new_plan(name: str, out: str | os.PathLike[str] | None = None, *, locale: str = "en",
+             force: bool = False) -> Path:
+    """Write a starter plan from a template; refuse to overwrite without ``force``."""
+    from kpixl.writer import atomic_path
+
+    text = template_text(name, locale)
+    target = Path(out) if out is not None else Path(f"{name.partition('.')[0]}.yaml")
+    if target.exists() and not force:
+        raise KpixlError(f"{target}: already exists; use --force to overwrite it")
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+def demo(outdir: str | os.PathLike[str] = ".", *, locale: str = "ja") -> Path:
+    """Build the seed article's sales funnel into ``outdir/kpixl-demo.xlsx``."""
+    folder = Path(outdir)
+    folder.mkdir(parents=True, exist_ok=True)
+    plan = loads(template_text("sales_funnel", locale), source=f"sales_funnel.{locale}.yaml")
+    result = check_plan(plan)
+    return write(result.solution, folder / "kpixl-demo.xlsx", force=True)
+
+
+_ = PlanError

@@ -1,0 +1,204 @@
+"""The ``kpixl`` command: parse options, make one library call, print.
+
+Library errors (:class:`~kpixl.errors.KpixlError`) become one line each on stderr and exit code 1;
+usage errors exit 2. Heavy imports happen inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from kpixl import __version__
+from kpixl.errors import KpixlError, PlanError
+
+EXAMPLES = {
+    "demo": "kpixl demo -o out/",
+    "templates": "kpixl templates",
+    "new": "kpixl new sales_funnel --lang ja -o plan.yaml",
+    "check": "kpixl check plan.yaml --format json",
+    "build": "kpixl build plan.yaml -o plan.xlsx",
+    "backcalc": "kpixl backcalc 12 --rate 0.35 --rate 0.6 --rate 0.3 --confidence 0.8",
+    "schema": "kpixl schema > kpixl-plan.schema.json",
+}
+
+
+def _lang() -> str:
+    env = os.environ.get("KPIXL_LANG") or os.environ.get("LC_ALL") or os.environ.get("LANG", "")
+    return "ja" if env.lower().startswith("ja") else "en"
+
+
+def cmd_demo(a: argparse.Namespace) -> int:
+    from kpixl.api import demo
+
+    print(demo(a.output, locale=a.lang))
+    return 0
+
+
+def cmd_templates(a: argparse.Namespace) -> int:
+    from kpixl.api import templates
+
+    items = templates(a.lang)
+    width = max(len(t) for t, _ in items)
+    for tid, desc in items:
+        print(f"{tid:<{width}}  {desc}")
+    return 0
+
+
+def cmd_new(a: argparse.Namespace) -> int:
+    from kpixl.api import new_plan
+
+    print(new_plan(a.template, a.output, locale=a.lang, force=a.force))
+    return 0
+
+
+def cmd_check(a: argparse.Namespace) -> int:
+    from kpixl.api import check
+
+    try:
+        result = check(a.plan)
+    except PlanError as exc:
+        _print_problems(exc.problems, a.format, ok=False)
+        return 1
+    _print_problems(list(result.warnings), a.format, ok=True)
+    if a.format == "text" and not result.warnings:
+        print(f"{a.plan}: ok")
+    return 0
+
+
+def _print_problems(problems: Sequence[object], fmt: str, *, ok: bool) -> None:
+    if fmt == "json":
+        print(json.dumps({"ok": ok, "problems": [p.as_dict() for p in problems]},  # type: ignore[attr-defined]
+                         ensure_ascii=False, indent=2))
+        return
+    for p in problems:
+        print(p, file=sys.stdout if ok else sys.stderr)
+
+
+def cmd_build(a: argparse.Namespace) -> int:
+    from kpixl.api import build
+
+    if len(a.plans) == 1:
+        print(build(a.plans[0], a.output, xlwings=a.xlwings, force=a.force))
+        return 0
+    from pathlib import Path
+
+    outdir = Path(a.output or ".")
+    outdir.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsm" if a.xlwings == "classic" else ".xlsx"
+    failed = 0
+    for plan in a.plans:
+        try:
+            print(build(plan, outdir / (Path(plan).stem + suffix), xlwings=a.xlwings,
+                        force=a.force))
+        except KpixlError as exc:
+            failed += 1
+            print(exc, file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_backcalc(a: argparse.Namespace) -> int:
+    from kpixl.engine.funnel import required_counts
+
+    try:
+        counts = required_counts(a.target, a.rate)
+    except ValueError as exc:
+        raise KpixlError(f"backcalc: {exc}") from None
+    conf: list[int] | None = None
+    if a.confidence is not None:
+        from kpixl.engine.confidence import confidence_count
+
+        if not 0 < a.confidence < 1:
+            raise KpixlError(f"backcalc: --confidence must be within (0, 1), got {a.confidence}")
+        conf = []
+        for k in range(len(counts)):
+            p = 1.0
+            for r in a.rate[k:]:
+                p *= r
+            conf.append(confidence_count(counts[-1], p, a.confidence))
+    for k, n in enumerate(counts):
+        line = f"{n:,.0f}"
+        if conf is not None:
+            line += f"\t{conf[k]:,} at {a.confidence:.0%} confidence"
+        print(line)
+    return 0
+
+
+def cmd_schema(a: argparse.Namespace) -> int:
+    from kpixl.schema import json_schema
+
+    print(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _rate(text: str) -> float:
+    try:
+        return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kpixl", description="KPI planning: from a KGI and its "
+                                "drivers to a live Excel workbook.")
+    p.add_argument("--version", action="version", version=f"kpixl {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str
+            ) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_,
+                            epilog=f"example: {EXAMPLES[name]}")
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("demo", cmd_demo, "build the built-in example (the seed article's sales funnel) "
+             "into DIR/kpixl-demo.xlsx")
+    sp.add_argument("-o", "--output", default=".", metavar="DIR")
+    sp.add_argument("--lang", choices=("ja", "en"), default="ja")
+    sp = add("templates", cmd_templates, "list the built-in plan templates")
+    sp.add_argument("--lang", choices=("ja", "en"), default=_lang())
+    sp = add("new", cmd_new, "write a starter plan from a template")
+    sp.add_argument("template", help="template id, e.g. sales_funnel or sales_funnel.ja")
+    sp.add_argument("-o", "--output", metavar="FILE")
+    sp.add_argument("--lang", choices=("ja", "en"), default=_lang())
+    sp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sp = add("check", cmd_check, "validate a plan: every error and SMART warning")
+    sp.add_argument("plan")
+    sp.add_argument("--format", choices=("text", "json"), default="text")
+    sp = add("build", cmd_build, "write the workbook for one or more plans")
+    sp.add_argument("plans", nargs="+", metavar="PLAN")
+    sp.add_argument("-o", "--output", metavar="OUT")
+    sp.add_argument("-j", "--jobs", type=int, default=1, metavar="N")
+    sp.add_argument("--xlwings", choices=("none", "lite", "classic"), default="none")
+    sp.add_argument("--force", action="store_true",
+                    help="replace a workbook even if it holds entered data")
+    sp = add("backcalc", cmd_backcalc, "quick funnel back-calculation, printed top to bottom")
+    sp.add_argument("target", type=float, help="the bottom stage's target")
+    sp.add_argument("--rate", type=_rate, action="append", required=True,
+                    help="a stage rate, in funnel order, top first (0.3 or 30%%)")
+    sp.add_argument("--confidence", type=float)
+    add("schema", cmd_schema, "print the plan format's JSON Schema")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KpixlError as exc:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            print(line, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `kpixl templates | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

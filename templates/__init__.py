@@ -1,0 +1,1 @@
+"""Built-in plan templates (YAML), shipped inside the kpixl wheel as ``kpixl.templates``."""
