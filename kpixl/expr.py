@@ -11,8 +11,23 @@ import ast
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import cast
 
-__all__ = ["BinOp", "Expr", "ExprError", "Neg", "Num", "Ref", "evaluate", "parse", "refs"]
+__all__ = [
+    "BinOp",
+    "Expr",
+    "ExprError",
+    "Neg",
+    "Num",
+    "Ref",
+    "evaluate",
+    "is_product_of_ids",
+    "is_sum_of_ids",
+    "parse",
+    "product_signs",
+    "refs",
+    "to_text",
+]
 
 
 class ExprError(ValueError):
@@ -74,7 +89,7 @@ def _convert(node: ast.AST) -> Expr:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
         return _convert(node.operand)
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        value = float(node.value)
+        value = float(cast("int | float", node.value))
         if not math.isfinite(value):
             raise ExprError("has a number that is not finite")
         return Num(value)
@@ -175,7 +190,8 @@ _PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
 
 def _text(expr: Expr, parent_prec: int, right: bool = False) -> str:
     if isinstance(expr, Num):
-        return f"{expr.value:g}" if expr.value != int(expr.value) or abs(expr.value) >= 1e15 else str(int(expr.value))
+        v = expr.value
+        return f"{v:g}" if v != int(v) or abs(v) >= 1e15 else str(int(v))
     if isinstance(expr, Ref):
         return expr.id
     if isinstance(expr, Neg):

@@ -45,7 +45,7 @@ def _p(x: Ref) -> str:
     """Parenthesise a sub-expression unless it is a plain reference or number."""
     s = str(x)
     simple = s.replace("_", "").replace("$", "").replace("!", "").replace(".", "").replace("'", "")
-    return s if simple.isalnum() or s.startswith("(") and s.endswith(")") else f"({s})"
+    return s if simple.isalnum() or (s.startswith("(") and s.endswith(")")) else f"({s})"
 
 
 def guard(x: Ref) -> str:

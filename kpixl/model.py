@@ -50,7 +50,8 @@ class Period:
 
     def labels(self) -> list[str]:
         """``YYYY-MM`` for each plan month."""
-        return [f"{d.year:04d}-{d.month:02d}" for d in map(self.month_start, range(1, self.months + 1))]
+        starts = map(self.month_start, range(1, self.months + 1))
+        return [f"{d.year:04d}-{d.month:02d}" for d in starts]
 
     @property
     def quarters(self) -> list[tuple[int, int]]:

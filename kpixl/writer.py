@@ -119,7 +119,7 @@ def write_workbook(layout: WorkbookLayout, path: str | os.PathLike[str], *,
         wb.set_properties(layout.properties)
         wb.set_custom_property("kpixl_version", layout.properties.get("category", ""))
         if vba_project is not None:
-            wb.add_vba_project(vba_project, is_stream=True)  # type: ignore[arg-type]
+            wb.add_vba_project(vba_project, is_stream=True)
         worksheets = [wb.add_worksheet(s.name) for s in layout.sheets]
         for name, ref in layout.names.items():
             wb.define_name(name, "=" + ref)
@@ -130,7 +130,7 @@ def write_workbook(layout: WorkbookLayout, path: str | os.PathLike[str], *,
     return target
 
 
-class atomic_path:  # noqa: N801 - used as a context manager, reads like a function
+class atomic_path:
     """Yield a temporary path beside ``target``; rename it into place on success."""
 
     def __init__(self, target: Path) -> None:

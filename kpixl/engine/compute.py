@@ -75,7 +75,13 @@ def funnel_links(solution: Solution) -> list[FunnelLink]:
 
 
 def rate_value(solution: Solution, rate: rc.Recipe) -> float:
-    return rc.evaluate(rate, lambda leaf: solution.total(leaf.id))  # type: ignore[attr-defined]
+    """The planned rate of a funnel link (evaluated on the solved totals)."""
+
+    def leaf(x: rc.Recipe) -> float:
+        assert isinstance(x, rc.Kpi)
+        return solution.total(x.id)
+
+    return rc.evaluate(rate, leaf)
 
 
 def confidence_counts(solution: Solution) -> dict[tuple[str, str], int]:

@@ -13,7 +13,8 @@ Leaves:
 Inner nodes:
   ``Op(op, left, right)``   + - * /
   ``Neg(x)``                unary minus
-  ``Fn(name, x)``           ``up`` | ``down`` | ``nearest`` (guarded rounding), ``floor0`` (max(0, x))
+  ``Fn(name, x)``           ``up`` | ``down`` | ``nearest`` (guarded rounding),
+                            ``floor0`` (max(0, x))
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def smart_checks(solution: Solution) -> tuple[list[SmartResult], list[Problem]]:
                                    message=message or ""))
         if message:
             path = f"kpis.{n}.{field}"
-            warnings.append(Problem(file=plan.source, path=path, message=f"SMART {letter}: {message}",
+            warnings.append(Problem(file=plan.source, path=path,
+                                    message=f"SMART {letter}: {message}",
                                     line=plan.lines.get(path) or plan.lines.get(f"kpis.{n}"),
                                     severity="warning", code=f"smart_{letter.lower()}"))
 

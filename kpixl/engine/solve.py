@@ -178,7 +178,7 @@ class _Solver:
         for n in self.roots:
             if self.nodes[n].formula is not None and n not in determined:
                 self.solve_node(n, shift=0)
-        for n, node in self.nodes.items():
+        for n in self.nodes:
             if n not in self.recipes:
                 self.problem(f"kpis.{n}", "its target cannot be computed: no formula solves it "
                              "(give it a value, or use it in a formula that is solved)", "unsolved")

@@ -92,7 +92,8 @@ _L: dict[str, tuple[str, str]] = {
     "action": ("Act: action", "Act：改善策"),
     "kfs_status_values": ("Not started,In progress,Done,On hold", "未着手,実施中,完了,保留"),
     "pdca_status_values": ("Open,In progress,Done", "未対応,対応中,完了"),
-    "planned_vs_goal": ("Planned differs from the goal by rounding", "端数処理により目標と計画値が異なる"),
+    "planned_vs_goal": ("Planned differs from the goal by rounding",
+                        "端数処理により目標と計画値が異なる"),
     "engine_value": ("engine value", "エンジン計算値"),
 }
 

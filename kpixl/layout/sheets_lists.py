@@ -6,7 +6,7 @@ import json
 
 from kpixl import __version__
 from kpixl.engine import tracking as tr
-from kpixl.engine.smart import LETTERS, smart_checks
+from kpixl.engine.smart import LETTERS, SmartResult, smart_checks
 from kpixl.layout.context import Context
 from kpixl.layout.core import Chart, Sheet
 from kpixl.plan_dict import plan_sha256, plan_to_json
@@ -108,7 +108,8 @@ def dashboard(ctx: Context) -> Sheet:
 
 
 def _summary_row(ctx: Context, s: Sheet, row: int, node_id: str, bold: bool = False) -> None:
-    node, nt, res = ctx.plan.nodes[node_id], ctx.tracking.nodes[node_id], ctx.solution.nodes[node_id]
+    node, nt = ctx.plan.nodes[node_id], ctx.tracking.nodes[node_id]
+    res = ctx.solution.nodes[node_id]
     fmt = ctx.fmt(node_id)
     look = "calc_bold" if bold else "calc"
     erow = ctx.effective_rows[node_id]
@@ -141,7 +142,7 @@ def _status_ref(ctx: Context, node_id: str) -> str:
 def smart(ctx: Context) -> Sheet:
     plan, s = ctx.plan, ctx.sheet("smart")
     results, _ = smart_checks(ctx.solution)
-    s.widths = {0: 24, 1: 26} | {2 + i: 8 for i in range(5)} | {7: 70}
+    s.widths = {0: 24.0, 1: 26.0} | {2 + i: 8.0 for i in range(5)} | {7: 70.0}
     s.put(0, 0, plan.title, "title")
     s.put(2, 0, ctx.t("id"), "head")
     s.put(2, 1, ctx.t("kpi"), "head")
@@ -149,7 +150,7 @@ def smart(ctx: Context) -> Sheet:
         s.put(2, 2 + i, letter, "head")
     s.put(2, 7, ctx.t("check"), "head")
     row = 2
-    by_node: dict[str, list[object]] = {}
+    by_node: dict[str, list[SmartResult]] = {}
     for r in results:
         by_node.setdefault(r.node, []).append(r)
     for node_id, rs in by_node.items():
@@ -158,9 +159,9 @@ def smart(ctx: Context) -> Sheet:
         s.put(row, 1, plan.nodes[node_id].name, "cell")
         msgs = []
         for i, r in enumerate(rs):
-            s.put(row, 2 + i, "✓" if r.ok else "!", "good" if r.ok else "warn")  # type: ignore[attr-defined]
-            if not r.ok:  # type: ignore[attr-defined]
-                msgs.append(f"{r.letter}: {r.message}")  # type: ignore[attr-defined]
+            s.put(row, 2 + i, "✓" if r.ok else "!", "good" if r.ok else "warn")
+            if not r.ok:
+                msgs.append(f"{r.letter}: {r.message}")
         s.put(row, 7, "; ".join(msgs) or ctx.t("ok"), "cell")
     s.freeze = (3, 2)
     s.protect = True

@@ -76,7 +76,8 @@ def guide(ctx: Context) -> Sheet:
     row = 5
     s.put(row, 1, "Sheets" if ctx.locale == "en" else "シート", "section")
     row += 1
-    for key, desc in text["sheets"].items():
+    sheets: dict[str, str] = text["sheets"]  # type: ignore[assignment]
+    for key, desc in sheets.items():
         s.put(row, 1, sheet_name(key, ctx.locale), "label")
         s.put(row, 2, desc, "cell")
         row += 1
@@ -135,24 +136,25 @@ def inputs(ctx: Context) -> Sheet:
     heads = ["id", "kpi", "unit", "kind", "value", "owner", "due", "description"]
     for c, key in enumerate(heads):
         s.put(row, c, ctx.t(key), "head")
-    first = row + 1
     for node_id, node in plan.nodes.items():
         res = ctx.solution.nodes[node_id]
         if node.kind != "assumption" and res.role != "root":
             continue
         row += 1
-        value = node.value if node.value is not None else node.target
+        given = node.value if node.value is not None else node.target
         kind = "kind_assumption" if node.kind == "assumption" else "kind_target"
         s.put(row, 0, node_id, "cell")
         s.put(row, 1, node.name, "cell")
         s.put(row, 2, node.unit, "cell")
         s.put(row, 3, ctx.t(kind), "cell")
-        ref = s.put(row, 4, value, f"input:{ctx.fmt(node_id)}")
+        ref = s.put(row, 4, given, f"input:{ctx.fmt(node_id)}")
         ctx.name(f"in_{node_id}", ref)
-        ctx.inputs.append((f"in_{node_id}", value))
+        ctx.inputs.append((f"in_{node_id}", given))
+        lo: float | None
+        hi: float | None
         lo, hi = node.effective_bounds or (None, None)
         if lo is None and not node.signed:
-            lo = 0
+            lo = 0.0
         rule: dict[str, object] = {"validate": "decimal"}
         if lo is not None and hi is not None:
             rule |= {"criteria": "between", "minimum": lo, "maximum": hi}
@@ -331,14 +333,15 @@ def funnel(ctx: Context) -> Sheet:
                 lk = links[(f.stages[k - 1], stage)]
                 s.put(row, 2, formula=ctx.render(lk.rate), cached=rate_value(sol, lk.rate),
                       style="calc:pct")
-                s.put(row, 3, formula=ctx.observed_formula(lk), style="calc:pct",  # type: ignore[attr-defined]
+                s.put(row, 3, formula=ctx.observed_formula(lk), style="calc:pct",
                       cached=_blank(ctx.tracking.observed[(lk.upper, lk.lower)]))
             else:
                 s.put(row, 2, None, "calc")
                 s.put(row, 3, None, "calc")
-            s.put(row, 4, formula=f"kpi_{stage}", cached=res.total, style=f"calc_bold:{ctx.fmt(stage)}")
+            s.put(row, 4, formula=f"kpi_{stage}", cached=res.total,
+                  style=f"calc_bold:{ctx.fmt(stage)}")
             if sched.carry_in is not None:
-                s.put(row, 5, formula=ctx.carry_formula(stage), cached=sched.carry_in,  # type: ignore[attr-defined]
+                s.put(row, 5, formula=ctx.carry_formula(stage), cached=sched.carry_in,
                       style=f"calc:{ctx.fmt(stage)}")
             else:
                 s.put(row, 5, None, "calc")

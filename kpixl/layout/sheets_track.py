@@ -31,7 +31,7 @@ def monthly(ctx: Context) -> Sheet:
     plan, sol, s = ctx.plan, ctx.solution, ctx.sheet("monthly")
     n, mc = plan.months, FIRST_MONTH_COL
     quarters = plan.period.quarters
-    s.widths = {0: 24, 1: 16, 2: 8} | {mc + m: 10 for m in range(n + len(quarters) + 2)}
+    s.widths = {0: 24.0, 1: 16.0, 2: 8.0} | {mc + m: 10 for m in range(n + len(quarters) + 2)}
     s.put(0, 0, plan.title, "title")
     head = 2
     _month_header(ctx, s, head, [*_quarter_labels(ctx), ctx.t("total"), ctx.t("carry_in")])
@@ -134,7 +134,7 @@ def tracking(ctx: Context) -> Sheet:
     quarters = plan.period.quarters
     nq = len(quarters)
     ytd_col, fc_col, last_col = mc + n + nq, mc + n + nq + 1, mc + n + nq + 2
-    s.widths = {0: 24, 1: 14, 2: 8} | {mc + m: 10 for m in range(n + nq + 2)}
+    s.widths = {0: 24.0, 1: 14.0, 2: 8.0} | {mc + m: 10 for m in range(n + nq + 2)}
     s.widths[last_col] = 10
     s.put(0, 0, plan.title, "title")
     s.put(1, 0, ctx.t("asof_eff"), "label")
@@ -154,7 +154,7 @@ def tracking(ctx: Context) -> Sheet:
     row = idx_row + 2
     first_block = row
     for node_id, node in plan.nodes.items():
-        res, sc, nt = sol.nodes[node_id], ctx.sched[node_id], trk.nodes[node_id]
+        res, nt = sol.nodes[node_id], trk.nodes[node_id]
         fmt, agg, dirn = ctx.fmt(node_id), node.aggregate, node.direction
         r_t, r_a, r_ach, r_st, r_cu = row, row + 1, row + 2, row + 3, row + 4
         s.put(r_t, 0, node.name, "label")
