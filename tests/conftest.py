@@ -51,3 +51,39 @@ def recalc(soffice: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[.
 # ---------------------------------------------------------------------------------------------
 # end of LibreOffice block
 # ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine fixtures (tests/test_engine.py, test_periods_tracking.py): the domain notes' worked
+# example (section 8) and the plan-format seed example, loaded and solved once per session.
+# ---------------------------------------------------------------------------------------------
+
+# Imported here, not at the top, so that this block stays self-contained.
+from kpixl.engine.compute import NodeSchedule, schedule  # noqa: E402
+from kpixl.engine.solve import Solution, solve  # noqa: E402
+from kpixl.loader import load  # noqa: E402
+
+ENGINE_PLANS = Path(__file__).parent / "plans"
+
+
+@pytest.fixture(scope="session")
+def worked_solution() -> Solution:
+    """Solution of tests/plans/engine/worked_example.yaml (domain notes section 8)."""
+    return solve(load(ENGINE_PLANS / "engine" / "worked_example.yaml"))
+
+
+@pytest.fixture(scope="session")
+def worked_schedule(worked_solution: Solution) -> dict[str, NodeSchedule]:
+    """Monthly targets of the worked example (``kpixl.engine.compute.schedule``)."""
+    return schedule(worked_solution)
+
+
+@pytest.fixture(scope="session")
+def seed_solution() -> Solution:
+    """Solution of tests/plans/good/seed.yaml (the plan-format example: 12 orders a year)."""
+    return solve(load(ENGINE_PLANS / "good" / "seed.yaml"))
+
+
+# ---------------------------------------------------------------------------------------------
+# end of engine block
+# ---------------------------------------------------------------------------------------------
