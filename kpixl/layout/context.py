@@ -55,6 +55,18 @@ class Context:
     def status_text(self, key: str | None) -> str:
         return "" if key is None else self.statuses[STATUS_KEYS[key]]
 
+    def width_for(self, values: list[float], node_ids: list[str]) -> float:
+        """A column width that shows the largest value of these nodes without ####."""
+        widest = 8
+        for v, n in zip(values, node_ids, strict=True):
+            kind = self.fmt(n)
+            text = f"{v:,.0f}" if kind in ("money", "count") else f"{v:,.2f}"
+            extra = {"money": 4, "pct": 2}.get(kind, 1)
+            if kind == "money" and self.plan.money_display != "unit":
+                text = f"{v / (1e3 if self.plan.money_display == 'thousand' else 1e6):,.1f}"
+            widest = max(widest, len(text) + extra)
+        return widest + 1.5
+
     def fmt(self, node_id: str) -> str:
         return node_numfmt(self.plan.nodes[node_id], self.plan)
 

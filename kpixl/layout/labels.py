@@ -27,7 +27,7 @@ _L: dict[str, tuple[str, str]] = {
     "description": ("Description", "説明"),
     "target": ("Target", "目標"),
     "goal": ("Goal", "目標値"),
-    "planned": ("Planned", "計画値"),
+    "planned": ("Planned target", "計画値"),
     "actual": ("Actual", "実績"),
     "override": ("Override", "目標の上書き"),
     "achievement": ("Achievement", "達成率"),

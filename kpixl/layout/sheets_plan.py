@@ -117,19 +117,19 @@ def inputs(ctx: Context) -> Sheet:
         ctx.inputs.append((f"in_{key}", value))
         s.validations.append((s.range(row, 4, row, 4), {"validate": "decimal", "criteria": ">=",
                                                          "value": 0}))
-    row += 2
-    s.put(row, 0, ctx.t("seasonality"), "section")
-    row += 1
+    # seasonality sits to the right of the tables, one narrow column per month
+    sc = 9
+    s.put(4, sc, ctx.t("seasonality"), "section")
     labels = plan.period.labels()
     for m in range(n):
-        s.put(row, 1 + m, labels[m], "head")
-        s.put(row + 1, 1 + m, plan.weights[m], "input:weight")
-        s.widths.setdefault(1 + m, 10)
+        s.put(5, sc + m, labels[m], "head")
+        s.put(6, sc + m, plan.weights[m], "input:weight")
+        s.widths[sc + m] = 9
         ctx.inputs.append((f"in_seasonality[{m + 1}]", plan.weights[m]))
-    s.put(row + 1, 0, ctx.t("weights"), "label")
-    ctx.season = s.range(row + 1, 1, row + 1, n)
+    ctx.season = s.range(6, sc, 6, sc + n - 1)
     ctx.name("in_seasonality", ctx.season)
     s.validations.append((ctx.season, {"validate": "decimal", "criteria": ">=", "value": 0}))
+    s.widths[sc - 1] = 3
     row += 3
     s.put(row, 0, ctx.t("assumptions"), "section")
     row += 1
@@ -254,8 +254,9 @@ def tree(ctx: Context) -> Sheet:
     for c in range(1, first_data):
         s.widths[c] = 3.2
     s.widths[0] = 2
-    cols = ["target", "unit", "kind", "goal", "formula", "owner", "due"]
-    widths = [16, 8, 14, 16, 44, 18, 12]
+    cols = ["planned", "unit", "kind", "goal", "formula", "owner", "due"]
+    big = ctx.width_for([abs(r.total) for r in sol.nodes.values()], list(sol.nodes))
+    widths = [big, 8, 14, big, 44, 18, 12]
     for i, w in enumerate(widths):
         s.widths[first_data + i] = w
     s.put(0, 1, plan.title, "title")

@@ -31,7 +31,9 @@ def monthly(ctx: Context) -> Sheet:
     plan, sol, s = ctx.plan, ctx.solution, ctx.sheet("monthly")
     n, mc = plan.months, FIRST_MONTH_COL
     quarters = plan.period.quarters
-    s.widths = {0: 24.0, 1: 16.0, 2: 8.0} | {mc + m: 10 for m in range(n + len(quarters) + 2)}
+    w = _widths(ctx)
+    s.widths = {0: 24.0, 1: 16.0, 2: 8.0} | {mc + m: w for m in range(n)}
+    s.widths |= {mc + n + i: w * 1.3 for i in range(len(quarters) + 2)}
     s.put(0, 0, plan.title, "title")
     head = 2
     _month_header(ctx, s, head, [*_quarter_labels(ctx), ctx.t("total"), ctx.t("carry_in")])
@@ -112,6 +114,13 @@ def monthly(ctx: Context) -> Sheet:
     return s
 
 
+def _widths(ctx: Context) -> float:
+    """One width for the month columns: wide enough for the largest monthly target."""
+    ids = list(ctx.plan.nodes)
+    peaks = [max(abs(x) for x in ctx.sched[i].monthly) for i in ids]
+    return ctx.width_for(peaks, ids)
+
+
 def _span(aggregate: str, a: str, b: str) -> str:
     return {"sum": f"SUM({a}:{b})", "mean": f"AVERAGE({a}:{b})", "last": b}[aggregate]
 
@@ -134,7 +143,9 @@ def tracking(ctx: Context) -> Sheet:
     quarters = plan.period.quarters
     nq = len(quarters)
     ytd_col, fc_col, last_col = mc + n + nq, mc + n + nq + 1, mc + n + nq + 2
-    s.widths = {0: 24.0, 1: 14.0, 2: 8.0} | {mc + m: 10 for m in range(n + nq + 2)}
+    w = _widths(ctx)
+    s.widths = {0: 24.0, 1: 14.0, 2: 8.0} | {mc + m: w for m in range(n)}
+    s.widths |= {mc + n + i: w * 1.3 for i in range(nq + 2)}
     s.widths[last_col] = 10
     s.put(0, 0, plan.title, "title")
     s.put(1, 0, ctx.t("asof_eff"), "label")
