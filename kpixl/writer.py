@@ -67,10 +67,11 @@ def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: dict[str, Any]) -> Non
                               "values": str(values), "smooth": False,
                               "marker": {"type": "circle", "size": 4}})
         chart.set_title({"name": ch.title, "name_font": {"size": 11}})
-        chart.set_y_axis({"name": ch.y_title, "major_gridlines": {"visible": True}})
+        chart.set_y_axis({"name": ch.y_title, "major_gridlines": {"visible": True},
+                          "num_format": "#,##0"})
         chart.set_legend({"position": "bottom"})
         chart.show_na_as_empty_cell()
-        chart.set_size({"width": 620, "height": 300})
+        chart.set_size({"width": 530, "height": 280})
         ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
     for button in sheet.buttons:
         opts = dict(button)

@@ -81,6 +81,8 @@ _L: dict[str, tuple[str, str]] = {
     "cum_actual": ("Cumulative actual", "累計実績"),
     "chart_title": ("{name}: cumulative target vs actual", "{name}：累計目標と累計実績"),
     "month": ("Month", "月"),
+    "chart_data": ("Chart data (live: cumulative targets and actuals up to the as-of month)",
+                   "グラフ用データ（締め月までの累計目標と累計実績）"),
     "check": ("Check", "チェック"),
     "ok": ("OK", "OK"),
     "initiative": ("Initiative", "施策"),

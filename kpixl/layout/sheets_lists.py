@@ -26,7 +26,8 @@ def dashboard(ctx: Context) -> Sheet:
     trk = ctx.tracking
     kgi = plan.kgi
     fmt = ctx.fmt(kgi)
-    s.widths = {0: 2, 1: 26, 2: 16, 3: 16, 4: 16, 5: 12, 6: 12, 7: 16}
+    big = ctx.width_for([abs(r.goal) for r in sol.nodes.values()], list(sol.nodes))
+    s.widths = {0: 2, 1: 30, 2: big, 3: big, 4: 12, 5: 10, 6: big, 7: big}
     s.put(0, 1, plan.title, "title")
     s.put(1, 1, formula=f'"{ctx.t("asof_eff")}: "&asof', cached=f"{ctx.t('asof_eff')}: "
           f"{trk.asof}", style="subtitle")
@@ -56,8 +57,13 @@ def dashboard(ctx: Context) -> Sheet:
     # chart data: cumulative target and actual per month, for the KGI and each funnel stage
     charted = [kgi, *dict.fromkeys(st for f in plan.funnels for st in f.stages)]
     charted = list(dict.fromkeys(charted))
-    row += 3
-    data_top = row
+    charted = list(dict.fromkeys(charted))
+    row += 2
+    chart_top = row
+    chart_h = 15
+    row = chart_top + chart_h * ((len(charted) + 1) // 2) + 1
+    s.put(row, 1, ctx.t("chart_data"), "section")
+    row += 1
     s.put(row, 1, ctx.t("month"), "head")
     n = plan.months
     assert ctx.month_labels is not None
@@ -65,8 +71,7 @@ def dashboard(ctx: Context) -> Sheet:
         s.put(row, 2 + m, formula=str(ctx.month_labels.cell(m)),
               cached=plan.period.labels()[m], style="head")
     cats = s.range(row, 2, row, 1 + n)
-    chart_row = 3
-    for node_id in charted:
+    for k, node_id in enumerate(charted):
         node, nt = plan.nodes[node_id], trk.nodes[node_id]
         erow, arow = ctx.effective_rows[node_id], f"act_{node_id}"
         cumulative = node.aggregate == "sum"
@@ -94,14 +99,13 @@ def dashboard(ctx: Context) -> Sheet:
             cond = f"COUNT({w})=0" if cumulative else f"NOT(ISNUMBER(INDEX({arow},1,{m + 1})))"
             f = f"IF({m + 1}>asof,NA(),IF({cond},NA(),{body}))"
             s.put(row, 2 + m, formula=f, cached="#N/A" if v is None else v,
-                  style=f"cell:{ctx.fmt(node_id)}")
+                  style=f"muted:{ctx.fmt(node_id)}")
         a_range = s.range(row, 2, row, 1 + n)
         title = ctx.t("chart_title", name=node.name) if cumulative else node.name
-        s.charts.append(Chart(title=title, categories=cats, anchor=(chart_row, 9),
+        anchor = (chart_top + chart_h * (k // 2), 1 if k % 2 == 0 else 5)
+        s.charts.append(Chart(title=title, categories=cats, anchor=anchor,
                               series=[(ctx.t("target"), t_range), (ctx.t("actual"), a_range)],
                               y_title=node.unit))
-        chart_row += 16
-    s.hidden_rows |= set(range(data_top, row + 1)) if False else set()
     s.protect = True
     _ = fmt
     return s
