@@ -68,9 +68,9 @@ def guide(ctx: Context) -> Sheet:
     text = GUIDE_TEXT[ctx.locale]
     s.widths = {0: 2, 1: 24, 2: 90}
     s.put(0, 1, ctx.plan.title, "title")
-    s.put(1, 1, text["intro"], "subtitle")
+    s.put(1, 1, text["intro"], "wrap")
     s.merges.append((1, 1, 1, 2))
-    s.heights[1] = 30
+    s.heights[1] = 34
     s.put(3, 1, "Input" if ctx.locale == "en" else "入力セル", "input")
     s.put(3, 2, text["inputs"], "wrap")
     row = 5
@@ -86,6 +86,7 @@ def guide(ctx: Context) -> Sheet:
     for line in text["method"]:
         row += 1
         s.put(row, 2, line, "wrap")
+        s.heights[row] = 28
     s.protect = True
     return s
 
