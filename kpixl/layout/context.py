@@ -31,6 +31,8 @@ class Context:
     month_idx: RangeRef | None = None  # 1..n on the Tracking sheet
     month_labels: RangeRef | None = None
     effective_rows: dict[str, RangeRef] = field(default_factory=dict)
+    ytd_target_cells: dict[str, CellRef] = field(default_factory=dict)
+    status_cells: dict[str, CellRef] = field(default_factory=dict)
     inputs: list[tuple[str, object]] = field(default_factory=list)  # input cells as built
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ from kpixl.engine import tracking as tr
 from kpixl.engine.smart import LETTERS, SmartResult, smart_checks
 from kpixl.layout.context import Context
 from kpixl.layout.core import Chart, Sheet
+from kpixl.layout.gap_block import gap_block
 from kpixl.plan_dict import plan_sha256, plan_to_json
 
 META_SHEET = "_kpixl"
@@ -50,6 +51,7 @@ def dashboard(ctx: Context) -> Sheet:
             continue
         row += 1
         _summary_row(ctx, s, row, node_id)
+    row = gap_block(ctx, s, row + 2)
     for text, look in zip(ctx.statuses, ("good", "warn", "bad"), strict=True):
         s.cond_formats.append((s.range(5, 5, max(row, 5), 5), {
             "type": "cell", "criteria": "==", "value": f'"{text}"', "format": look}))
@@ -116,31 +118,16 @@ def _summary_row(ctx: Context, s: Sheet, row: int, node_id: str, bold: bool = Fa
     res = ctx.solution.nodes[node_id]
     fmt = ctx.fmt(node_id)
     look = "calc_bold" if bold else "calc"
-    erow = ctx.effective_rows[node_id]
     s.put(row, 1, node.name, "label")
-    ytd_t = erow.cell(0)  # placeholder, replaced below
-    _ = ytd_t
-    s.put(row, 2, formula=f"INDEX({_ytd_target_ref(ctx, node_id)},1,1)", cached=_b(nt.ytd_target),
+    s.put(row, 2, formula=str(ctx.ytd_target_cells[node_id]), cached=_b(nt.ytd_target),
           style=f"{look}:{fmt}")
     s.put(row, 3, formula=f"ytd_{node_id}", cached=_b(nt.ytd_actual), style=f"{look}:{fmt}")
     s.put(row, 4, formula=f"ach_{node_id}", cached=_b(nt.achievement), style=f"{look}:pct")
-    s.put(row, 5, formula=f"{_status_ref(ctx, node_id)}", cached=ctx.status_text(nt.status),
+    s.put(row, 5, formula=str(ctx.status_cells[node_id]), cached=ctx.status_text(nt.status),
           style="status")
     s.put(row, 6, formula=f"fc_{node_id}", cached=_b(nt.forecast), style=f"{look}:{fmt}")
     goal = f"in_{node_id}" if res.role == "root" and node.target is not None else f"kpi_{node_id}"
     s.put(row, 7, formula=goal, cached=res.goal, style=f"{look}:{fmt}")
-
-
-def _ytd_target_ref(ctx: Context, node_id: str) -> str:
-    erow = ctx.effective_rows[node_id]
-    ytd_col = erow.col1 + 1 + len(ctx.plan.period.quarters)
-    return str(erow.cell(0).__class__(erow.sheet, erow.row0, ytd_col))
-
-
-def _status_ref(ctx: Context, node_id: str) -> str:
-    erow = ctx.effective_rows[node_id]
-    ytd_col = erow.col1 + 1 + len(ctx.plan.period.quarters)
-    return str(erow.cell(0).__class__(erow.sheet, erow.row0 + 3, ytd_col))
 
 
 def smart(ctx: Context) -> Sheet:

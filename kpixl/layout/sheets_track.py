@@ -31,9 +31,9 @@ def monthly(ctx: Context) -> Sheet:
     plan, sol, s = ctx.plan, ctx.solution, ctx.sheet("monthly")
     n, mc = plan.months, FIRST_MONTH_COL
     quarters = plan.period.quarters
-    w = _widths(ctx)
-    s.widths = {0: 24.0, 1: 16.0, 2: 8.0} | {mc + m: w for m in range(n)}
-    s.widths |= {mc + n + i: w * 1.3 for i in range(len(quarters) + 2)}
+    width = _widths(ctx)
+    s.widths = {0: 24.0, 1: 16.0, 2: 8.0} | {mc + m: width for m in range(n)}
+    s.widths |= {mc + n + i: width * 1.3 for i in range(len(quarters) + 2)}
     s.put(0, 0, plan.title, "title")
     head = 2
     _month_header(ctx, s, head, [*_quarter_labels(ctx), ctx.t("total"), ctx.t("carry_in")])
@@ -143,9 +143,9 @@ def tracking(ctx: Context) -> Sheet:
     quarters = plan.period.quarters
     nq = len(quarters)
     ytd_col, fc_col, last_col = mc + n + nq, mc + n + nq + 1, mc + n + nq + 2
-    w = _widths(ctx)
-    s.widths = {0: 24.0, 1: 14.0, 2: 8.0} | {mc + m: w for m in range(n)}
-    s.widths |= {mc + n + i: w * 1.3 for i in range(nq + 2)}
+    width = _widths(ctx)
+    s.widths = {0: 24.0, 1: 14.0, 2: 8.0} | {mc + m: width for m in range(n)}
+    s.widths |= {mc + n + i: width * 1.3 for i in range(nq + 2)}
     s.widths[last_col] = 10
     s.put(0, 0, plan.title, "title")
     s.put(1, 0, ctx.t("asof_eff"), "label")
@@ -214,8 +214,10 @@ def tracking(ctx: Context) -> Sheet:
                   cached=ctx.status_text(nt.quarter_status[qi]), style="status")
             s.put(r_cu, c, None, "sub")
         c = ytd_col
-        s.put(r_t, c, formula=fx.window_target(erow, 1, "asof", agg), cached=_b(nt.ytd_target),
-              style=f"calc_bold:{fmt}")
+        ctx.ytd_target_cells[node_id] = s.put(
+            r_t, c, formula=fx.window_target(erow, 1, "asof", agg), cached=_b(nt.ytd_target),
+            style=f"calc_bold:{fmt}")
+        ctx.status_cells[node_id] = s.ref(r_st, c)
         ctx.name(f"ytd_{node_id}", s.put(r_a, c, formula=fx.window_actual(arow, idx, 1, "asof",
                                                                           agg),
                                          cached=_b(nt.ytd_actual), style=f"calc_bold:{fmt}"))
