@@ -23,6 +23,8 @@ EXAMPLES = {
     "build": "kpixl build plan.yaml -o plan.xlsx",
     "backcalc": "kpixl backcalc 12 --rate 0.35 --rate 0.6 --rate 0.3 --confidence 0.8",
     "schema": "kpixl schema > kpixl-plan.schema.json",
+    "report": "kpixl report plan.xlsx --format html > report.html",
+    "pull": "kpixl pull plan.xlsx -o plan.yaml",
 }
 
 
@@ -134,6 +136,20 @@ def cmd_schema(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(a: argparse.Namespace) -> int:
+    from kpixl.report import report
+
+    sys.stdout.write(report(a.workbook, a.format, a.asof))
+    return 0
+
+
+def cmd_pull(a: argparse.Namespace) -> int:
+    from kpixl.pull import pull
+
+    print(pull(a.workbook, a.output, force=a.force))
+    return 0
+
+
 def _rate(text: str) -> float:
     try:
         return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
@@ -181,6 +197,17 @@ def parser() -> argparse.ArgumentParser:
                     help="a stage rate, in funnel order, top first (0.3 or 30%%)")
     sp.add_argument("--confidence", type=float)
     add("schema", cmd_schema, "print the plan format's JSON Schema")
+    sp = add("report", cmd_report, "read a workbook back: status per KPI, forecast, catch-up "
+             "targets, gap attribution (the cause of a miss)")
+    sp.add_argument("workbook")
+    sp.add_argument("--format", choices=("text", "markdown", "json", "html"), default="text")
+    sp.add_argument("--asof", type=int, metavar="N", help="closed months (default: the "
+                    "workbook's as-of month)")
+    sp = add("pull", cmd_pull, "write the plan as the workbook now holds it back to YAML")
+    sp.add_argument("workbook")
+    sp.add_argument("-o", "--output", metavar="PLAN", help="default: the workbook's stem "
+                    "with .yaml")
+    sp.add_argument("--force", action="store_true", help="overwrite an existing file")
     return p
 
 
