@@ -58,10 +58,13 @@ def recalc(soffice: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[.
 # example (section 8) and the plan-format seed example, loaded and solved once per session.
 # ---------------------------------------------------------------------------------------------
 
-# Imported here, not at the top, so that this block stays self-contained.
-from kpixl.engine.compute import NodeSchedule, schedule  # noqa: E402
-from kpixl.engine.solve import Solution, solve  # noqa: E402
-from kpixl.loader import load  # noqa: E402
+# Imported here, not at the top, so that this block stays self-contained; kpixl itself is
+# imported inside the fixtures, so a broken engine fails only the tests that use them.
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from kpixl.engine.compute import NodeSchedule
+    from kpixl.engine.solve import Solution
 
 ENGINE_PLANS = Path(__file__).parent / "plans"
 
@@ -69,21 +72,49 @@ ENGINE_PLANS = Path(__file__).parent / "plans"
 @pytest.fixture(scope="session")
 def worked_solution() -> Solution:
     """Solution of tests/plans/engine/worked_example.yaml (domain notes section 8)."""
+    from kpixl.engine.solve import solve
+    from kpixl.loader import load
+
     return solve(load(ENGINE_PLANS / "engine" / "worked_example.yaml"))
 
 
 @pytest.fixture(scope="session")
 def worked_schedule(worked_solution: Solution) -> dict[str, NodeSchedule]:
     """Monthly targets of the worked example (``kpixl.engine.compute.schedule``)."""
+    from kpixl.engine.compute import schedule
+
     return schedule(worked_solution)
 
 
 @pytest.fixture(scope="session")
 def seed_solution() -> Solution:
     """Solution of tests/plans/good/seed.yaml (the plan-format example: 12 orders a year)."""
+    from kpixl.engine.solve import solve
+    from kpixl.loader import load
+
     return solve(load(ENGINE_PLANS / "good" / "seed.yaml"))
 
 
 # ---------------------------------------------------------------------------------------------
 # end of engine block
+# ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# Workbook verification (tests/wbtools.py; test_workbook, test_liveness, test_portability):
+# every template, the spec's examples and the test plans, built ONCE per session.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def kpixl_workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """key -> wbtools.Built for every plan of `wbtools.plan_keys()` (or the exception kpixl
+    raised building it), written to a session folder; recalculated by test_workbook."""
+    import wbtools
+
+    return wbtools.build_all(tmp_path_factory.mktemp("workbooks"), wbtools.plan_keys())
+
+
+# ---------------------------------------------------------------------------------------------
+# end of workbook verification block
 # ---------------------------------------------------------------------------------------------
