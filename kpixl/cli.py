@@ -25,6 +25,8 @@ EXAMPLES = {
     "schema": "kpixl schema > kpixl-plan.schema.json",
     "report": "kpixl report plan.xlsx --format html > report.html",
     "pull": "kpixl pull plan.xlsx -o plan.yaml",
+    "update": "kpixl update plan.yaml plan.xlsx",
+    "actuals": "kpixl actuals import plan.xlsx actuals.csv",
 }
 
 
@@ -150,6 +152,20 @@ def cmd_pull(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_update(a: argparse.Namespace) -> int:
+    from kpixl.update import update
+
+    print("\n".join(update(a.plan, a.workbook).lines()))
+    return 0
+
+
+def cmd_actuals_import(a: argparse.Namespace) -> int:
+    from kpixl.actuals import import_actuals
+
+    print("\n".join(import_actuals(a.workbook, a.csv, overwrite=a.overwrite).lines()))
+    return 0
+
+
 def _rate(text: str) -> float:
     try:
         return float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
@@ -208,6 +224,20 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", metavar="PLAN", help="default: the workbook's stem "
                     "with .yaml")
     sp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sp = add("update", cmd_update, "rebuild a workbook from a changed plan, carrying over "
+             "actuals, overrides, PDCA, KFS status and changed inputs; keeps a backup")
+    sp.add_argument("plan")
+    sp.add_argument("workbook")
+    sp = add("actuals", cmd_actuals_import, "import actuals into a workbook")
+    act = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
+    imp = act.add_parser("import", help="import actuals from a CSV file", description="import "
+                         "actuals: long (id,month,value) or wide (one column per month) CSV, "
+                         "UTF-8 or Shift_JIS; never overwrites a non-empty cell without "
+                         "--overwrite", epilog=f"example: {EXAMPLES['actuals']}")
+    imp.add_argument("workbook")
+    imp.add_argument("csv")
+    imp.add_argument("--overwrite", action="store_true",
+                     help="replace actuals the workbook already holds")
     return p
 
 

@@ -357,8 +357,9 @@ def _value(cell: Any) -> Any:
     return None if isinstance(v, str) and v == "" else v
 
 
-def _table(ws: Any, top: int, width: int | None = None) -> Table:
-    """Header on row ``top`` (0-based), the non-empty rows below it, as values."""
+def _table(ws: Any, top: int, width: int | None = None, *, keep_empty: bool = False) -> Table:
+    """Header on row ``top`` (0-based), the non-empty rows below it (every row with
+    ``keep_empty``, so that a sheet keeps its shape), as values."""
     width = width or ws.max_column
     header: tuple[Any, ...] = ()
     rows: list[tuple[Any, ...]] = []
@@ -366,7 +367,7 @@ def _table(ws: Any, top: int, width: int | None = None) -> Table:
         values = tuple(_value(cell) for cell in row)
         if r == 0:
             header = values
-        elif any(v is not None for v in values):
+        elif keep_empty or any(v is not None for v in values):
             rows.append(values)
     return Table(sheet=ws.title, header=header, rows=tuple(rows))
 
@@ -428,7 +429,7 @@ def read_workbook(path: str | Path) -> WorkbookData:
                 else:
                     unplaced = table
             else:
-                extra.append(_table(ws, 0))
+                extra.append(_table(ws, 0, keep_empty=True))
     wb.close()
     return WorkbookData(path=path, plan=plan, plan_json=text, kpixl_version=version,
                         recorded=recorded, current=current, actuals=actuals,

@@ -1,0 +1,355 @@
+"""``kpixl update PLAN WORKBOOK``: rebuild a workbook from a changed plan and carry over
+everything a user entered.
+
+What is carried, and how:
+
+- **actuals and overrides** by node id and month label (``YYYY-MM``); those whose node or month
+  no longer exists go to an *Unplaced data* sheet, never dropped (and are placed again by a
+  later update when their node and month come back);
+- **inputs a user changed** (value now != value recorded in ``_kpixl``) are kept, unless the new
+  plan changes the same input relative to the plan stored in ``_kpixl``: then the plan wins and
+  the result says so. The new ``_kpixl`` records the plan file's values, so a kept input still
+  counts as the user's change at the next update;
+- the **as-of month**, **PDCA rows**, **KFS statuses** (by KFS id, kept like inputs), a
+  **Target History** sheet, and **sheets a user added** (as values, with a note);
+- a classic ``.xlsm``'s VBA project, byte for byte.
+
+The old file is copied to ``NAME.YYYYmmdd-HHMMSS.bak.xlsx`` beside it first and replaced
+atomically; an Excel lock file (``~$NAME.xlsx``) stops the update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpixl.errors import WorkbookError
+from kpixl.layout.core import RangeRef, Sheet, WorkbookLayout
+from kpixl.model import Plan
+from kpixl.reader import (
+    META_SHEET,
+    TABLE_TOP,
+    TARGET_HISTORY,
+    UNPLACED,
+    WorkbookData,
+    excel_date,
+    parse_range,
+    read_workbook,
+    same_value,
+)
+
+__all__ = ["UpdateResult", "check_lock", "rebuild", "update"]
+
+UNPLACED_HEAD = ("kind", "id", "month", "value", "note")
+NOTE = {"en": "Copied by kpixl update from the previous workbook, as values (formulas, formats "
+              "and charts are not kept).",
+        "ja": "kpixl update が以前のブックから値として複写しました（数式・書式・グラフは複写され"
+              "ません）。"}
+
+
+@dataclass
+class UpdateResult:
+    """What an update did, one line per fact, for people."""
+
+    path: Path
+    backup: Path | None = None
+    carried: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    plan_won: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"updated {self.path}"]
+        if self.backup:
+            out.append(f"backup: {self.backup}")
+        for head, items in (("carried", self.carried), ("kept (changed in the workbook)",
+                                                        self.kept),
+                            ("plan wins", self.plan_won),
+                            ("unplaced (see the Unplaced data sheet)", self.unplaced),
+                            ("warnings", self.warnings)):
+            if items:
+                out.append(f"{head}:")
+                out += [f"  {x}" for x in items]
+        return out
+
+
+def check_lock(path: Path) -> None:
+    """Refuse when Excel has the workbook open (its lock file ``~$NAME`` lies beside it)."""
+    lock = path.with_name("~$" + path.name)
+    if lock.exists():
+        raise WorkbookError(f"{path}: is open in Excel (lock file {lock.name} exists); close it "
+                            "and try again")
+
+
+# -- cells in a layout ----------------------------------------------------------------------------
+def _sheet(layout: WorkbookLayout, name: str) -> Sheet:
+    return next(s for s in layout.sheets if s.name == name)
+
+
+def _cells(layout: WorkbookLayout, name: str) -> tuple[Sheet, list[tuple[int, int]]]:
+    sheet, r0, c0, r1, c1 = parse_range(layout.names[name])
+    return _sheet(layout, sheet), [(r, c) for r in range(r0, r1 + 1)
+                                   for c in range(c0, c1 + 1)]
+
+
+def _set(sheet: Sheet, rc: tuple[int, int], value: Any, style: str | None = None) -> None:
+    old = sheet.cells.get(rc)
+    sheet.put(rc[0], rc[1], value, style or (old.style if old else "input"))
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+def _merge_inputs(data: WorkbookData, new_d: dict[str, Any], res: UpdateResult
+                  ) -> tuple[dict[str, Any], list[tuple[str, str, str, Any, str]]]:
+    """Inputs to keep (key -> the workbook's value) and unplaced rows."""
+    from kpixl.plan_dict import plan_to_dict
+    from kpixl.pull import input_value
+
+    old_d = plan_to_dict(data.plan)
+    keep: dict[str, Any] = {}
+    lost: list[tuple[str, str, str, Any, str]] = []
+    for key, (was, now) in data.changed().items():
+        if key == "in_asof":
+            continue
+        exists, new = input_value(new_d, key)
+        _, old = input_value(old_d, key)
+        if not exists:
+            lost.append(("input", key, "", now, "the new plan has no such input"))
+            res.unplaced.append(f"input {key} = {now} (no longer in the plan)")
+        elif same_value(new, old):
+            keep[key] = now
+            res.kept.append(f"{key} = {now} (built as {was})")
+        else:
+            res.plan_won.append(f"{key}: the plan changed it from {old} to {new}; the "
+                                f"workbook's {now} was replaced")
+    return keep, lost
+
+
+def _meta_sheet(plan: Plan) -> Sheet:
+    """The ``_kpixl`` sheet recording ``plan`` as built (the plan file's own values)."""
+    from kpixl.engine.solve import solve
+    from kpixl.layout import sheets_lists, sheets_plan
+    from kpixl.layout.context import Context
+
+    ctx = Context(plan=plan, solution=solve(plan))
+    sheets_plan.inputs(ctx)
+    return sheets_lists.meta(ctx)
+
+
+def _layout(solution: Any, acts: dict[str, list[Any]], ovrs: dict[str, list[Any]],
+            asof: int | None) -> WorkbookLayout:
+    """The new layout; with tracking inputs when ``build_layout`` takes them (so cached values
+    of formula cells match the carried actuals; else Excel recalculates on open:
+    XlsxWriter sets ``fullCalcOnLoad``)."""
+    from kpixl.layout import build_layout
+
+    params = inspect.signature(build_layout).parameters
+    if "actuals" in params:
+        return build_layout(solution, actuals=acts, overrides=ovrs,  # type: ignore[call-arg]
+                            asof=asof)
+    return build_layout(solution)
+
+
+# -- the rebuild ----------------------------------------------------------------------------------
+def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
+            new_actuals: dict[tuple[str, str], float] | None = None, backup: bool = True,
+            now: dt.datetime | None = None) -> UpdateResult:
+    """Write ``target`` from ``plan`` (the plan file) with everything ``data`` holds carried
+    over; ``new_actuals`` ((node, YYYY-MM) -> value) are placed on top (actuals import)."""
+    from kpixl.engine.solve import solve
+    from kpixl.plan_dict import plan_to_dict
+    from kpixl.pull import apply_inputs, plan_from_dict
+    from kpixl.writer import write_workbook
+
+    res = UpdateResult(path=target, warnings=list(data.warnings))
+    solve(plan)  # the plan file itself must solve
+    new_d = plan_to_dict(plan)
+    keep, lost = _merge_inputs(data, new_d, res)
+    merged = plan_from_dict(apply_inputs(new_d, keep), plan.source) if keep else plan
+    solution = solve(merged)
+    labels = merged.period.labels()
+    n = merged.months
+    # what goes where: (kind, node, label) -> value
+    want: dict[tuple[str, str, str], float] = {}
+    if data.unplaced is not None:
+        for row in data.unplaced.rows:
+            kind, node, label, value = (list(row) + [None] * 4)[:4]
+            if kind in ("actual", "override") and isinstance(value, int | float):
+                want[(str(kind), str(node), str(label))] = float(value)
+            else:
+                lost.append(tuple((list(row) + [None] * 5)[:5]))  # type: ignore[arg-type]
+    for kind in ("actual", "override"):
+        for (node, label), v in data.entered(kind).items():
+            want[(kind, node, label)] = v
+    for (node, label), v in (new_actuals or {}).items():
+        want[("actual", node, label)] = v
+    acts = {k: [None] * n for k in merged.nodes}
+    ovrs = {k: [None] * n for k in merged.nodes}
+    counts: dict[tuple[str, str], int] = {}
+    for (kind, node, label), v in want.items():
+        if node in merged.nodes and label in labels:
+            (acts if kind == "actual" else ovrs)[node][labels.index(label)] = v
+            counts[(kind, node)] = counts.get((kind, node), 0) + 1
+        else:
+            why = "no such KPI in the plan" if node not in merged.nodes else \
+                "month outside the plan"
+            lost.append((kind, node, label, v, why))
+            res.unplaced.append(f"{kind} {node} {label} = {v:g} ({why})")
+    res.carried += [f"{kind}s of {node}: {c} month{'s' * (c != 1)}"
+                    for (kind, node), c in counts.items()]
+    asof = data.asof
+    if asof is not None and asof > n:
+        lost.append(("asof", "in_asof", "", asof, f"the plan has {n} months"))
+        res.unplaced.append(f"as-of month {asof} (the plan has {n} months)")
+        asof = None
+    layout = _layout(solution, acts, ovrs, asof)
+    for name, rows in (("act_", acts), ("ovr_", ovrs)):
+        for node, row in rows.items():
+            sheet, cells = _cells(layout, f"{name}{node}")
+            for rc, v in zip(cells, row, strict=True):
+                if v is not None:
+                    _set(sheet, rc, v)
+    if asof is not None:
+        sheet, (rc,) = _cells(layout, "in_asof")
+        _set(sheet, rc, asof)
+        res.kept.append(f"in_asof = {asof}")
+    layout.sheets = [_meta_sheet(plan) if s.name == META_SHEET else s for s in layout.sheets]
+    _pdca(layout, data, merged, res)
+    lost += _kfs(layout, data, plan, merged, res)
+    _extra_sheets(layout, data, merged, lost, res)
+    if backup:
+        res.backup = _backup(data.path, now)
+    write_workbook(layout, target, vba_project=data.vba_project)
+    return res
+
+
+def _pdca(layout: WorkbookLayout, data: WorkbookData, plan: Plan, res: UpdateResult) -> None:
+    from kpixl.layout.labels import sheet_name
+
+    rows = data.pdca.rows
+    if not rows:
+        return
+    sheet = _sheet(layout, sheet_name("pdca", plan.locale))
+    first = TABLE_TOP + 1
+    _grow(sheet, first + len(rows) - 1)
+    for i, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v is not None:
+                _set(sheet, (first + i, c), excel_date(v))
+    res.carried.append(f"PDCA rows: {len(rows)}")
+
+
+def _grow(sheet: Sheet, last: int) -> None:
+    """Extend the PDCA table (and its input cells and validations) down to row ``last``."""
+    rng, spec = sheet.tables[0]
+    if last <= rng.row1:
+        return
+    for r in range(rng.row1 + 1, last + 1):
+        for c in range(rng.col0, rng.col1 + 1):
+            sheet.put(r, c, None, sheet.cells[(rng.row1, c)].style)
+    sheet.validations = [(RangeRef(v.sheet, v.row0, v.col0, last, v.col1)
+                          if v.row1 == rng.row1 else v, rule) for v, rule in sheet.validations]
+    sheet.tables[0] = (RangeRef(rng.sheet, rng.row0, rng.col0, last, rng.col1), spec)
+
+
+def _kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Plan,
+         res: UpdateResult) -> list[tuple[str, str, str, Any, str]]:
+    from kpixl.layout.labels import sheet_name
+
+    old = {k.id: k.status or None for k in data.plan.kfs}
+    new = {k.id: k.status or None for k in plan.kfs}
+    lost: list[tuple[str, str, str, Any, str]] = []
+    if not data.kfs_status:
+        return lost
+    sheet = _sheet(layout, sheet_name("kfs", merged.locale))
+    rows = {c.value: r for (r, col), c in sheet.cells.items() if col == 0 and r > TABLE_TOP}
+    for kid, status in data.kfs_status.items():
+        if same_value(status, old.get(kid)):
+            continue
+        if kid not in new:
+            lost.append(("kfs status", kid, "", status, "no such KFS in the plan"))
+            res.unplaced.append(f"KFS {kid} status {status!r} (no longer in the plan)")
+        elif same_value(new[kid], old.get(kid)):
+            _set(sheet, (rows[kid], 5), status)
+            res.kept.append(f"KFS {kid} status = {status!r}")
+        else:
+            res.plan_won.append(f"KFS {kid}: the plan changed its status to {new[kid]!r}; the "
+                                f"workbook's {status!r} was replaced")
+    return lost
+
+
+def _extra_sheets(layout: WorkbookLayout, data: WorkbookData, plan: Plan,
+                  lost: list[tuple[str, str, str, Any, str]], res: UpdateResult) -> None:
+    """Target History, Unplaced data and sheets a user added, as values."""
+    from kpixl.layout.styles import build_styles
+
+    taken = {s.name.lower() for s in layout.sheets}
+
+    def free(name: str) -> str:
+        base, k = name, 2
+        while name.lower() in taken:
+            suffix = f" ({k})"
+            name, k = base[:31 - len(suffix)] + suffix, k + 1
+        taken.add(name.lower())
+        return name
+
+    def add(name: str, header: tuple[Any, ...], rows: list[tuple[Any, ...]], note: bool) -> None:
+        s = Sheet(free(name))
+        for c, v in enumerate(header):
+            if v is not None:
+                s.put(0, c, excel_date(v), "head" if not note else _look(v))
+        for r, row in enumerate(rows, 1):
+            for c, v in enumerate(row):
+                if v is not None:
+                    s.put(r, c, excel_date(v), _look(v))
+        if note:
+            s.comments[(0, 0)] = NOTE[plan.locale]
+        s.widths = {c: 14 for c in range(max((len(r) for r in [header, *rows]), default=0))}
+        layout.sheets.insert(len(layout.sheets) - 1, s)
+        if name != s.name:
+            res.warnings.append(f"sheet {name!r} was renamed {s.name!r} (its name is taken)")
+
+    hist = data.target_history
+    if hist is not None:
+        add(TARGET_HISTORY[plan.locale == "ja"], hist.header, list(hist.rows), False)
+        res.carried.append(f"target history rows: {len(hist.rows)}")
+    for t in data.extra_sheets:
+        add(t.sheet, t.header, list(t.rows), True)
+        res.carried.append(f"sheet {t.sheet!r} (as values)")
+    if lost:
+        add(UNPLACED[plan.locale == "ja"], UNPLACED_HEAD, lost, False)  # type: ignore[arg-type]
+    keys = {c.style for s in layout.sheets for c in s.cells.values()} - set(layout.styles)
+    layout.styles.update(build_styles(plan, keys))
+
+
+def _look(v: Any) -> str:
+    return "text:date" if isinstance(v, dt.date | dt.datetime) else "text"
+
+
+def _backup(path: Path, now: dt.datetime | None) -> Path:
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
+    try:
+        shutil.copy2(path, target)
+    except OSError as exc:
+        raise WorkbookError(f"{path}: cannot write the backup {target.name} ({exc.strerror})"
+                            ) from None
+    return target
+
+
+def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], *,
+           backup: bool = True) -> UpdateResult:
+    """Rebuild ``workbook`` from the plan file at ``plan_path``, carrying over what a user
+    entered (module docstring). Raises PlanError or WorkbookError; nothing is written then."""
+    from kpixl.loader import load
+
+    path = Path(workbook)
+    check_lock(path)
+    plan = load(plan_path)
+    data = read_workbook(path)
+    return rebuild(data, plan, path, backup=backup)
