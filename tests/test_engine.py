@@ -216,6 +216,16 @@ def test_confidence_counts_of_the_worked_funnel() -> None:
     assert got == exp
 
 
+@pytest.mark.parametrize(("win_rate", "exp"), [(0.25, 58), (0.3, 48), (0.5, 28)])
+def test_deals_for_80_percent_confidence_follow_the_table(win_rate: float, exp: int) -> None:
+    # plan-format.md "Uncertainty" / domain notes section 7, for 12 orders at c = 0.8.
+    text = _worked_text().replace("value: 0.3}", f"value: {win_rate}}}")
+    text = text.replace("sales: [inquiries, appointments, deals, new]",
+                        "sales: {stages: [inquiries, appointments, deals, new], confidence: 0.8}")
+    got = confidence_counts(solve(loads(text, "w.yaml")))
+    assert got[("sales", "deals")] == exp
+
+
 def test_no_confidence_counts_without_a_confidence(worked_solution: Solution) -> None:
     assert confidence_counts(worked_solution) == {}
 

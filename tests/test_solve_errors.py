@@ -283,3 +283,11 @@ def test_independent_engine_errors_are_all_reported() -> None:
                  "c: {name: C2, target: 5, formula: p * q}", "p: {name: P}", "q: {name: Q}")
     exp = {"kpis.win_rate", "kpis.cost", "kpis.c.formula"}
     assert exp <= {p.path for p in got}
+
+
+def test_target_0_gives_operands_of_0() -> None:
+    # Domain notes section 1: "Target 0 gives children of 0 (valid)".
+    got = solved("orders", "orders: {name: O, target: 0, whole: true, formula: deals * 0.3}",
+                 "deals: {name: D, whole: true, formula: leads * 0.1}", "leads: {name: L}")
+    assert [got.nodes[n].total for n in ("orders", "deals", "leads")] == [0, 0, 0]
+    assert got.warnings == ()
