@@ -13,9 +13,13 @@ digits, so the Python twin rounds the 15-digit decimal form, not the exact binar
 from __future__ import annotations
 
 import math
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 
 __all__ = ["excel_round", "guard", "round_dir", "round_down", "round_nearest", "round_up"]
+
+
+# Enough digits for any double (the largest has 309 integer digits).
+_CTX = Context(prec=400, Emax=1000, Emin=-1000)
 
 
 def _dec(x: float) -> Decimal:
@@ -27,7 +31,7 @@ def excel_round(x: float, digits: int = 0) -> float:
     if x == 0 or not math.isfinite(x):
         return x
     q = Decimal(1).scaleb(-digits)
-    return float(_dec(x).quantize(q, rounding=ROUND_HALF_UP))
+    return float(_dec(x).quantize(q, rounding=ROUND_HALF_UP, context=_CTX))
 
 
 def guard(x: float) -> float:
@@ -38,7 +42,9 @@ def guard(x: float) -> float:
 
 
 def _int_round(x: float, mode: str) -> float:
-    return float(_dec(guard(x)).quantize(Decimal(1), rounding=mode))
+    if not math.isfinite(x):
+        return x  # infinities and NaN pass through; callers report them as errors
+    return float(_dec(guard(x)).quantize(Decimal(1), rounding=mode, context=_CTX))
 
 
 def round_up(x: float) -> float:

@@ -84,9 +84,6 @@ def test_solved_rate_above_1_is_infeasible() -> None:
     assert "1.2" in got.message and "outside its bounds [0, 1]" in got.message
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the bounds check sees floating noise: 100 x 0.57 = "
-                   "56.99999999999999, so 57 orders need a win rate of 1.0000000000000002 and "
-                   "the plan is rejected with 'needs 1, outside its bounds [0, 1]'")
 def test_solved_rate_of_exactly_1_is_feasible_despite_noise() -> None:
     got = solved("orders", "orders: {name: O, target: 57, formula: deals * win_rate}",
                  "win_rate: {name: W, unit: '%'}", "deals: {name: D, formula: leads * rate}",
@@ -135,8 +132,6 @@ def test_infinite_solved_target_is_an_error() -> None:
     assert "not a finite number" in got.message
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a whole node solved to infinity is rounded before "
-                   "the finite check: OverflowError instead of a PlanError")
 def test_infinite_solved_whole_target_is_an_error() -> None:
     got = first("r", "r: {name: R, target: 1e308, formula: x * 0.001}",
                 "x: {name: X, whole: true}")
@@ -144,8 +139,6 @@ def test_infinite_solved_whole_target_is_an_error() -> None:
     assert "not a finite number" in got.message
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rounding a whole number >= 1e28 raises "
-                   "decimal.InvalidOperation (Decimal's default 28-digit context)")
 def test_huge_whole_target_solves() -> None:
     got = solved("r", "r: {name: R, target: 1e30, formula: x * 1}", "x: {name: X, whole: true}")
     assert got.nodes["x"].total == 1e30

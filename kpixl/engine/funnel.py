@@ -7,6 +7,7 @@ From a bottom target and the stage rates (top first), each stage above needs
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from kpixl.rounding import round_up
@@ -19,8 +20,8 @@ def required_counts(target: float, rates: Sequence[float]) -> list[float]:
 
     Raises ValueError for a rate outside (0, 1] or a negative target.
     """
-    if target < 0:
-        raise ValueError(f"target must be >= 0, got {target:g}")
+    if not math.isfinite(target) or target < 0:
+        raise ValueError(f"target must be a finite number >= 0, got {target:g}")
     for i, r in enumerate(rates, 1):
         if not 0 < r <= 1:
             hint = f" (did you mean {r:g}%?)" if 1 < r <= 100 else ""
