@@ -92,6 +92,10 @@ def cmd_build(a: argparse.Namespace) -> int:
 
     outdir = Path(a.output or ".")
     outdir.mkdir(parents=True, exist_ok=True)
+    if a.jobs > 1:
+        from kpixl.parallel import build_many
+
+        return build_many(a.plans, outdir, jobs=a.jobs, xlwings=a.xlwings, force=a.force)
     suffix = ".xlsm" if a.xlwings == "classic" else ".xlsx"
     failed = 0
     for plan in a.plans:
