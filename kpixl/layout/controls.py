@@ -1,0 +1,180 @@
+"""The control panel of an xlwings workbook: one action dropdown and one Run button on the Guide
+sheet, so one button serves every action (plain layout data; no xlwings here).
+
+Cells, each a workbook-scope defined name the scripts read:
+
+========================  ==================================================================
+``action``                the action to run (a dropdown of :data:`ACTIONS` labels)
+``action_csv``            the CSV file to import actuals from
+``action_reason``         why targets change (recorded in the Target History sheet)
+``action_result``         what the last run did (written by the scripts; unlocked)
+========================  ==================================================================
+
+The Run button is a form button calling xlwings' ``SampleCall`` macro (``classic``), or a text
+box hyperlinked to the cell it covers (``lite``: xlwings Lite runs the script bound to that cell
+when the link selects it). For classic workbooks an ``xlwings.conf`` sheet points xlwings at
+the user functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpixl.layout.core import CellRef, Sheet, WorkbookLayout
+from kpixl.layout.labels import sheet_name
+from kpixl.layout.styles import build_styles
+from kpixl.model import Plan
+
+__all__ = [
+    "ACTIONS",
+    "CONF_SHEET",
+    "MACRO",
+    "NAMES",
+    "UDF_MODULE",
+    "RunButton",
+    "action_key",
+    "add_controls",
+    "add_xlwings_conf",
+]
+
+ACTIONS: dict[str, tuple[str, str]] = {
+    "replan": ("Re-plan the remaining months", "残りの月の目標を再計画"),
+    "snapshot": ("Save the targets as a version", "目標をバージョンとして保存"),
+    "review": ("Write the PDCA review of the as-of month", "締め月のPDCA振り返りを記入"),
+    "smart": ("Refresh the SMART checks", "SMARTチェックを更新"),
+    "import": ("Import actuals from the CSV file", "CSVファイルから実績を取り込む"),
+}
+"""Action key -> (English label, Japanese label), in dropdown order."""
+
+NAMES = {"action": "action", "csv": "action_csv", "reason": "action_reason",
+         "result": "action_result"}
+MACRO = "SampleCall"  # the macro of xlwings' quickstart VBA project: import <book>; <book>.main()
+CONF_SHEET = "xlwings.conf"
+UDF_MODULE = "kpixl.xl.functions"
+
+_TEXT = {
+    "en": {"title": "Actions (xlwings)", "action": "Action", "csv": "CSV file (import)",
+           "reason": "Reason (target history)", "result": "Last result", "run": "Run",
+           "help_classic": "Choose an action, then click Run. Needs Python with kpixl and the "
+                           "xlwings add-in (see docs/xlwings.md); keep {py} beside this file.",
+           "help_lite": "Choose an action, then click Run. Needs the xlwings Lite add-in with "
+                        "the main.py and requirements.txt below (see docs/xlwings.md)."},
+    "ja": {"title": "操作（xlwings）", "action": "操作", "csv": "CSVファイル（取込）",
+           "reason": "理由（目標履歴）", "result": "前回の結果", "run": "実行",
+           "help_classic": "操作を選んで「実行」を押します。kpixl入りのPythonとxlwingsアドインが"
+                           "必要です（docs/xlwings.md）。"
+                           "{py} をこのファイルと同じフォルダに置いてください。",
+           "help_lite": "操作を選んで「実行」を押します。xlwings Liteアドインに下の main.py と "
+                        "requirements.txt を貼り付けてください（docs/xlwings.md）。"},
+}
+
+_RESULT_STYLE = "xl_result"
+_BUTTON_ROW = 7  # the Run button's row: below the four named cells
+
+
+def action_key(value: object) -> str | None:
+    """The action key for a dropdown label in either language, or a key itself."""
+    text = "" if value is None else str(value).strip()
+    for key, labels in ACTIONS.items():
+        if text == key or text in labels:
+            return key
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RunButton:
+    """Where the Run button is: its sheet, the cell it covers (and links to, for Lite), and the
+    shape name XlsxWriter gives a text box (``TextBox <n>``, n counting the sheet's drawings)."""
+
+    sheet: str
+    cell: CellRef
+    shape: str | None  # Lite only
+
+    @property
+    def binding(self) -> str:
+        """xlwings Lite's ``@script(button=...)`` value: ``[shape]Sheet!A1``."""
+        return f"[{self.shape}]{self.sheet}!{self.cell.local}"
+
+
+def add_controls(layout: WorkbookLayout, plan: Plan, mode: str, *,
+                 companion: str = "", main_py: str = "", requirements: str = "") -> RunButton:
+    """Add the control panel to the Guide sheet, right of what it holds; return the button.
+
+    ``mode`` is ``classic`` (form button, ``companion`` names the Python file beside the
+    workbook) or ``lite`` (text box; ``main_py`` and ``requirements`` are shown for copying).
+    """
+    if mode not in ("classic", "lite"):
+        raise ValueError(f"mode must be classic or lite, got {mode!r}")
+    locale = plan.locale
+    t = _TEXT["ja" if locale == "ja" else "en"]
+    guide = _guide(layout, locale)
+    c0 = max((c for (_, c) in guide.cells), default=0) + 2
+    lab, val = c0, c0 + 1
+    guide.widths[lab], guide.widths[val] = 24, 44
+    guide.put(2, lab, t["title"], "section")
+    guide.put(2, val, "", "section")
+    options = [labels[1 if locale == "ja" else 0] for labels in ACTIONS.values()]
+    rows = {"action": 3, "csv": 4, "reason": 5, "result": 6}
+    for key, r in rows.items():
+        guide.put(r, lab, t[key], "label")
+        style = _RESULT_STYLE if key == "result" else "input"
+        ref = guide.put(r, val, options[0] if key == "action" else None, style)
+        layout.names[NAMES[key]] = str(ref)
+    guide.validations.append((guide.range(3, val, 3, val),
+                              {"validate": "list", "source": options}))
+    cell = guide.ref(_BUTTON_ROW, val)
+    size = {"width": 160, "height": 34}
+    if mode == "classic":
+        guide.buttons.append({"row": cell.row, "col": cell.col, "macro": MACRO,
+                              "caption": t["run"], **size})
+        shape = None
+        help_text = t["help_classic"].format(py=companion or "<workbook>.py")
+    else:
+        guide.textboxes.append({
+            "row": cell.row, "col": cell.col, "text": t["run"], **size,
+            "url": f"internal:{CellRef(guide.name, cell.row, cell.col)}".replace("$", ""),
+            "tip": t["run"], "align": {"vertical": "middle", "horizontal": "center"},
+            "font": {"bold": True, "color": "white", "size": 12},
+            "fill": {"color": "#1F3864"}, "line": {"none": True}})
+        shape = f"TextBox {len(guide.charts) + len(guide.textboxes)}"
+        help_text = t["help_lite"]
+    guide.heights[_BUTTON_ROW] = guide.heights[_BUTTON_ROW + 1] = 16
+    guide.put(_BUTTON_ROW + 3, lab, help_text, "wrap")
+    guide.merges.append((_BUTTON_ROW + 3, lab, _BUTTON_ROW + 3, val))
+    guide.heights[_BUTTON_ROW + 3] = 44
+    if mode == "lite":
+        for i, (title, text) in enumerate((("main.py", main_py),
+                                           ("requirements.txt", requirements))):
+            r = _BUTTON_ROW + 5 + i
+            guide.put(r, lab, title, "label")
+            guide.put(r, val, text, "wrap")
+            guide.heights[r] = 15 * (text.count("\n") + 1)
+    missing = {c.style for c in guide.cells.values()} - set(layout.styles) - {_RESULT_STYLE}
+    layout.styles.update(build_styles(plan, missing))
+    # the result cell: written by the scripts on a protected sheet, so unlocked; not an input
+    result = build_styles(plan, {"cell"})["cell"]
+    layout.styles[_RESULT_STYLE] = {**result, "italic": True, "font_color": "#404040",
+                                    "text_wrap": True, "locked": False}
+    return RunButton(sheet=guide.name, cell=cell, shape=shape)
+
+
+def add_xlwings_conf(layout: WorkbookLayout) -> Sheet:
+    """The ``xlwings.conf`` sheet: ``UDF Modules`` = ``kpixl.xl.functions``, read by the add-in
+    from A1 down (key in column A, value in column B)."""
+    s = Sheet(CONF_SHEET)
+    s.widths = {0: 18, 1: 24, 3: 80}
+    s.put(0, 0, "UDF Modules")
+    s.put(0, 1, UDF_MODULE)
+    s.put(0, 3, "xlwings reads its settings from A1 down; add Interpreter_Win, "
+                "Interpreter_Mac or Conda Path rows below if your Python is not the default.")
+    layout.sheets.append(s)
+    return s
+
+
+def _guide(layout: WorkbookLayout, locale: str) -> Sheet:
+    name = sheet_name("guide", locale)
+    for s in layout.sheets:
+        if s.name == name:
+            return s
+    raise ValueError(f"the layout has no {name!r} sheet")
+
