@@ -69,12 +69,14 @@ JA_DESCRIPTIONS: dict[str, str] = {
     "plan.title": "プランの名称（ブックの見出しになります）。",
     "plan.locale": "ラベル・シート名・表示形式の言語。",
     "plan.currency": "ISO 4217 の通貨コード（大文字3文字）。省略時は ja なら JPY、en なら USD。",
-    "plan.money_display": "金額を円・千円・百万円のどの単位で見せるか（表示形式だけを変え、値は変えません）。",
+    "plan.money_display": "金額を円・千円・百万円のどの単位で見せるか"
+                          "（表示形式だけを変え、値は変えません）。",
     "plan.period": "計画の対象期間（月単位）。",
     "plan.seasonality": "計画月ごとのウェイト。各値 >= 0、合計 > 0（省略時はすべて 1 = 均等）。",
     "plan.thresholds": "状況（順調 / 注意 / 未達）を判定する達成率の基準。",
     "plan.confidence": "確度別の必要数を求める確率（0 < c < 1）。",
-    "plan.realism": "SMART の「現実的」判定で、過去最高値からの伸びがこれを超えると警告（0.5 = 50%）。",
+    "plan.realism": "SMART の「現実的」判定で、過去最高値からの伸びがこれを超えると警告"
+                    "（0.5 = 50%）。",
     "plan.kgi": "KGI ノードの id。KPIツリーはこのノードを頂点に描かれます。",
     "plan.kpis": "KPIツリー：ノード id → ノード。",
     "plan.funnels": "ファネル id → 上から下への段階（id のリスト、または {stages, confidence}）。",
@@ -201,7 +203,8 @@ _EXTRA_ALLOWED: dict[str, tuple[str, str]] = {
 }
 
 _PATTERN_TEXT: dict[str, tuple[str, str]] = {
-    CURRENCY_PATTERN: ("3 capital letters (`JPY`, `USD`, ...)", "大文字 3 文字（`JPY`、`USD` など）"),
+    CURRENCY_PATTERN: ("3 capital letters (`JPY`, `USD`, ...)",
+                       "大文字 3 文字（`JPY`、`USD` など）"),
 }
 
 # Defaults that depend on other keys (the field tables leave them None).
@@ -242,14 +245,15 @@ def _allowed(spec: FieldSpec, lang: Lang) -> str:
     if spec.min_items:
         s = "" if spec.min_items == 1 else "s"
         parts.append(_w("at_least", lang, n=spec.min_items, s=s))
-    return "; ".join(parts) if parts else "—"
+    return ("、" if lang == "ja" else "; ").join(parts) if parts else "—"
 
 
 def _type(spec: FieldSpec, lang: Lang) -> str:
     en, ja = _KIND_NAMES[spec.kind]
     name = ja if lang == "ja" else en
     if spec.kind == "object" and spec.of is not None:
-        name += " (" + _w("see", lang, x=f"`{spec.of}`") + ")"
+        see = _w("see", lang, x=f"`{spec.of}`")
+        name += f"（{see}）" if lang == "ja" else f" ({see})"
     return name
 
 
@@ -328,132 +332,184 @@ kfs:
 }
 
 
+def _wide(char: str) -> bool:
+    """A Japanese (full-width) character: lines wrapped between two of them join directly."""
+    return ord(char) >= 0x2E80
+
+
+def _prose(text: str, lang: Lang) -> list[str]:
+    """Markdown lines from prose wrapped for the source: a line that starts a list item, a
+    heading or a fence, or follows a blank line, starts a new markdown line; the others continue
+    the previous one (joined with a space in English and directly in Japanese)."""
+    out: list[str] = []
+    fresh = True
+    for raw in text.strip("\n").splitlines():
+        line = raw.strip()
+        starts = line.startswith(("- ", "#", "```", "|")) or fresh or not line
+        if starts or not out:
+            out.append(line)
+        else:
+            prev = out[-1][-1]
+            tight = lang == "ja" and (prev in "。、）」』：" or (_wide(prev) and _wide(line[0])))
+            out[-1] += ("" if tight else " ") + line
+        fresh = not line or line.startswith(("#", "```", "|"))
+    return out
+
+
+_INTRO = {
+    "en": """
+# Plan format reference (v1)
+
+A plan is one YAML file (UTF-8, a BOM allowed) from which kpixl back-calculates the targets and
+writes the workbook. The tables below are generated from the field tables in `kpixl/schema.py`;
+the loader validates plans with the same tables and `kpixl schema` turns them into the JSON
+Schema for editor completion, so this page cannot drift from the code. The [method](method.md)
+explains what the keys are for; [getting started](getting-started.md) walks through a plan from
+template to workbook.
+
+## Example (the seed article's sales funnel: 12 orders a year)
+""",
+    "ja": """
+# プラン形式リファレンス（v1）
+
+プランは UTF-8 の YAML ファイル 1 つです（BOM 付きも可）。
+kpixl はこのファイルから目標を逆算し、ブックを書き出します。
+このページの表は `kpixl/schema.py` のフィールド定義から生成しています。
+ローダーの検証も、`kpixl schema` が出力する JSON Schema（エディタの補完用）も同じ定義を使うので、
+このページと実装が食い違うことはありません。
+手法そのものの説明は [手法の解説](method.ja.md) を、
+実際の手順は [はじめに](getting-started.ja.md) を参照してください。
+
+## 例（元記事の営業ファネル：年間 12 件の受注）
+""",
+}
+
+_RULES = {
+    "en": """
+## General rules
+
+- **Ids** match `{id_pattern}` (a lowercase letter, then lowercase letters, digits or `_`, at
+  most 40 characters). {reserved} are reserved: they name plan-wide workbook cells.
+- **Numbers** may use `_` separators and exponents (`120_000_000`, `1.2e8`, as in YAML 1.2);
+  `.nan` and `.inf` are errors. Rates are fractions (`0.3` for 30%); text such as `"40%"` or
+  `1,000` is an error with a hint.
+- **Dates** are existing `YYYY-MM-DD` days; months are `YYYY-MM`.
+- **Currency** is an ISO 4217 code matching `{currency_pattern}` (`JPY`, `USD`, ...).
+- A key that is not in the tables is an error (with a "did you mean" hint), and so is a
+  duplicate key at any level.
+- `kpixl check` prints every error, one per line as `FILE:LINE: field.path: message`, and
+  exits 1.
+
+## The three kinds of node
+
+- An **assumption** has `value`: a rate, a price, a count you decide. It becomes an input cell
+  in the workbook.
+- A **derived** node has `formula`: other ids and numbers joined with `+ - * /` and parentheses.
+  No function calls, no `**`. The formula is parsed, never run as code.
+- A **lever** has neither: its target is solved from the formula that uses it.
+
+A node that no formula uses is a **root**. Every root other than an assumption needs `target`
+(its goal), and no other node may have one: a non-root's target comes from the
+back-calculation, and two sources for one number would be an error. A plain sum
+(`new + existing`) with more than one unknown operand needs `split` shares.
+
+## Rules that span the plan
+
+- Every id a formula uses is defined in `kpis`; formulas do not refer to each other in a cycle.
+- No lever is solved by two formulas (two sources for one target).
+- `kgi` names a node of `kpis`.
+- Consecutive funnel stages are linked: the lower stage is derived and its formula uses the
+  upper one.
+- A rate (`"%"`) lies within its `bounds` (default [0, 1]); a value such as `40` gets the hint
+  "did you mean 40%?". A solved rate above 1 (12 orders from 10 deals) is an error too.
+- Without `signed: true`, neither an assumption nor a solved target may be negative; an unknown
+  operand of a sum that solves below 0 is set to 0 with the warning "over-covered by N".
+- `seasonality` has one weight per plan month (`period.months`); `history` has one value per
+  past period as long as the plan (previous fiscal years' totals, or their rates, for a
+  12-month plan); `thresholds` need at_risk <= on_track.
+- The back-calculation, rounding, monthly split and tracking rules are explained in the
+  [method](method.md).
+
+## Keys
+""",
+    "ja": """
+## 共通のルール
+
+- **id** は `{id_pattern}`（英小文字で始まり、英小文字・数字・`_` で 40 文字まで）。
+  {reserved} はブック全体のセル名に使うため予約されています。
+- **数値** は `120_000_000` のように `_` で区切れ、`1.2e8` のような指数表記も使えます
+  （YAML 1.2）。`.nan` と `.inf` はエラーです。率は小数で書きます（30% は `0.3`）。
+  `"40%"` や `1,000` のような文字列はエラーになり、正しい書き方のヒントが表示されます。
+- **日付** は実在する `YYYY-MM-DD`、月は `YYYY-MM`。
+- **通貨** は `{currency_pattern}` に合う ISO 4217 コード（`JPY`、`USD` など）。
+- 表にないキー、同じ階層での重複キーはエラーです（つづりの近いキーがあれば
+  「did you mean」で示します）。
+- `kpixl check` はエラーをすべて 1 行ずつ `ファイル:行: フィールドのパス: メッセージ`
+  の形で出し、終了コード 1 で終わります。
+
+## ノードの 3 つの種類
+
+- **前提**（`value` あり）：転換率や単価など、自分で決める数値。
+  ブックでは入力セルになります。
+- **計算ノード**（`formula` あり）：他の id と数値を `+ - * /` と括弧で結んだ式。
+  関数呼び出しや `**` は使えません。式は構文解析されるだけで、
+  コードとして実行されることはありません。
+- **レバー**（`value` も `formula` もなし）：それを使う式から目標が逆算されるノード。
+
+どの式からも使われていないノードが **ルート** です。
+前提以外のルートには必ず `target`（目標値）を書きます。
+ルート以外のノードには `target` を書けません。目標は逆算で決まるので、
+同じ数値の出どころが 2 つになってしまうからです。
+和の式（`new + existing`）で未知の要素が 2 つ以上あるときは、`split` で配分比率を指定します。
+
+## プラン全体にかかるルール
+
+- 式で使う id はすべて `kpis` に定義されていること。式の参照が循環しないこと。
+- 1 つのレバーを 2 つの式から逆算しないこと（目標の出どころが 2 つになります）。
+- `kgi` は `kpis` のノードを指すこと。
+- ファネルの段階は隣どうしがつながっていること。
+  つまり下の段階が計算ノードで、その式が上の段階を使っていること。
+- 率（`"%"`）は `bounds`（既定 [0, 1]）の範囲内。`40` のように 1〜100 の値を書くと
+  「did you mean 40%?」と表示されます。
+  逆算した率が 1 を超える（商談 10 件から受注 12 件など）のもエラーです。
+- `signed: true` のないノードは、前提も逆算した目標もマイナスにできません。
+  ただし和の未知要素が 0 未満になるときは 0 とし、「over-covered」の警告を出します。
+- `seasonality` は計画の月数（`period.months`）と同じ個数。
+  `history` は計画と同じ長さの過去の期間ごとの値
+  （12 か月の計画なら過去の年度ごとの合計や率）。
+  `thresholds` は at_risk <= on_track。
+- 逆算・端数処理・月次配分・実績管理の規則は [手法の解説](method.ja.md) にまとめています。
+
+## キー一覧
+""",
+}
+
+_OUTRO = {
+    "en": """
+## JSON Schema
+
+`kpixl schema > kpixl-plan.schema.json` saves the JSON Schema (draft 2020-12); register it with
+your editor (for example the YAML extension of VS Code) for key completion and checks as you
+type. Rules that need the whole plan (a formula's ids exist, roots carry a target, funnel stages
+are linked) are checked by `kpixl check` only.
+""",
+    "ja": """
+## JSON Schema
+
+`kpixl schema > kpixl-plan.schema.json` で JSON Schema（draft 2020-12）を保存し、
+エディタ（VS Code の YAML 拡張など）に登録すると、キーの補完と入力中の検証が使えます。
+式の id が存在するか、ルートに目標があるかなど、プラン全体を見るルールは
+`kpixl check` だけが検証します。
+""",
+}
+
+
 def _plan_format_intro(lang: Lang) -> list[str]:
     reserved = ", ".join(f"`{r}`" for r in sorted(RESERVED_IDS))
-    if lang == "ja":
-        return [
-            "# プラン形式リファレンス（v1）",
-            "",
-            "プランは UTF-8 の YAML ファイル 1 つです（BOM 付きも可）。kpixl はこのファイルから目標を逆算し、"
-            "ブックを書き出します。この表は `kpixl/schema.py` のフィールド定義から生成しています。"
-            "ローダーの検証も `kpixl schema` が出力する JSON Schema（エディタの補完用）も同じ定義を使うので、"
-            "このページと実装が食い違うことはありません。手法そのものの説明は [手法の解説](method.ja.md) を、"
-            "実際の手順は [はじめに](getting-started.ja.md) を参照してください。",
-            "",
-            "## 例（元記事の営業ファネル：年間 12 件の受注）",
-            "",
-            "```yaml",
-            *_SEED_PLAN["ja"].splitlines(),
-            "```",
-            "",
-            "## 共通のルール",
-            "",
-            f"- **id** は `{ID_PATTERN}`（英小文字で始まり、英小文字・数字・`_`、40 文字まで）。"
-            f"{reserved} はブック全体のセル名に使うため予約されています。",
-            "- **数値** は `120_000_000` のように `_` で区切れ、`1.2e8` のような指数表記も使えます（YAML 1.2）。"
-            "`.nan` と `.inf` はエラーです。率は小数で書きます（30% は `0.3`）。`\"40%\"` や `1,000` のような文字列は"
-            "エラーになり、書き方のヒントが表示されます。",
-            "- **日付** は実在する `YYYY-MM-DD`、月は `YYYY-MM`。",
-            f"- **通貨** は `{CURRENCY_PATTERN}` に合う ISO 4217 コード（`JPY`、`USD` など）。",
-            "- 表にないキー、同じ階層での重複キーはエラーです（スペルの近いキーがあれば「did you mean」で示します）。",
-            "- `kpixl check` はエラーをすべて 1 行ずつ `ファイル:行: フィールドのパス: メッセージ` の形で出し、"
-            "終了コード 1 で終わります。",
-            "",
-            "## ノードの 3 つの種類",
-            "",
-            "- **前提**（`value` あり）：転換率・単価など、自分で決める数値。ブックでは入力セルになります。",
-            "- **計算ノード**（`formula` あり）：他の id と数値を `+ - * /` と括弧で結んだ式。"
-            "関数呼び出しや `**` は使えません。式は構文解析されるだけで、コードとして実行されることはありません。",
-            "- **レバー**（`value` も `formula` もなし）：それを使う式から目標が逆算されるノード。",
-            "",
-            "どの式からも使われていないノードが **ルート** です。前提以外のルートには必ず `target`（目標値）を書きます。"
-            "ルート以外のノードに `target` は書けません。目標は逆算で決まるので、同じ数値の出どころが 2 つになるからです。"
-            "和の式（`new + existing`）で未知の要素が 2 つ以上あるときは `split` で配分比率を指定します。",
-            "",
-            "## プラン全体にかかるルール",
-            "",
-            "- 式で使う id はすべて `kpis` に定義されていること。式の参照が循環しないこと。",
-            "- 1 つのレバーを 2 つの式から逆算しないこと（目標の出どころが 2 つになります）。",
-            "- `kgi` は `kpis` のノードを指すこと。",
-            "- ファネルの段階は隣どうしがつながっていること：下の段階が計算ノードで、その式が上の段階を使っていること。",
-            "- 率（`\"%\"`）は `bounds`（既定 [0, 1]）の範囲内。`40` のように 1〜100 の値を書くと"
-            "「did you mean 40%?」と表示されます。逆算した率が 1 を超える（商談 10 件から受注 12 件など）のもエラーです。",
-            "- `signed: true` のないノードは、前提も逆算した目標もマイナスにできません。"
-            "ただし和の未知要素が 0 未満になるときは 0 にして「over-covered」の警告を出します。",
-            "- `seasonality` は計画の月数（`period.months`）と同じ個数。`history` は計画と同じ長さの過去の期間の値"
-            "（12 か月の計画なら過去の年度ごとの合計や率）。`thresholds` は at_risk <= on_track。",
-            "- 逆算・端数処理・月次配分・実績管理の規則は [手法の解説](method.ja.md) にまとめています。",
-            "",
-            "## キー一覧",
-            "",
-        ]
-    return [
-        "# Plan format reference (v1)",
-        "",
-        "A plan is one YAML file (UTF-8, a BOM allowed) from which kpixl back-calculates the "
-        "targets and writes the workbook. The tables below are generated from the field tables "
-        "in `kpixl/schema.py`; the loader validates plans with the same tables and "
-        "`kpixl schema` turns them into the JSON Schema for editor completion, so this page "
-        "cannot drift from the code. The [method](method.md) explains what the keys are for; "
-        "[getting started](getting-started.md) walks through a plan from template to workbook.",
-        "",
-        "## Example (the seed article's sales funnel: 12 orders a year)",
-        "",
-        "```yaml",
-        *_SEED_PLAN["en"].splitlines(),
-        "```",
-        "",
-        "## General rules",
-        "",
-        f"- **Ids** match `{ID_PATTERN}` (a lowercase letter, then lowercase letters, digits or "
-        f"`_`, at most 40 characters). {reserved} are reserved: they name plan-wide "
-        "workbook cells.",
-        "- **Numbers** may use `_` separators and exponents (`120_000_000`, `1.2e8`, as in "
-        "YAML 1.2); `.nan` and `.inf` are errors. Rates are fractions (`0.3` for 30%); text "
-        "such as `\"40%\"` or `1,000` is an error with a hint.",
-        "- **Dates** are existing `YYYY-MM-DD` days; months are `YYYY-MM`.",
-        f"- **Currency** is an ISO 4217 code matching `{CURRENCY_PATTERN}` (`JPY`, `USD`, ...).",
-        "- A key that is not in the tables is an error (with a \"did you mean\" hint), and so "
-        "is a duplicate key at any level.",
-        "- `kpixl check` prints every error, one per line as `FILE:LINE: field.path: message`, "
-        "and exits 1.",
-        "",
-        "## The three kinds of node",
-        "",
-        "- An **assumption** has `value`: a rate, a price, a count you decide. It becomes an "
-        "input cell in the workbook.",
-        "- A **derived** node has `formula`: other ids and numbers joined with `+ - * /` and "
-        "parentheses. No function calls, no `**`. The formula is parsed, never run as code.",
-        "- A **lever** has neither: its target is solved from the formula that uses it.",
-        "",
-        "A node that no formula uses is a **root**. Every root other than an assumption needs "
-        "`target` (its goal), and no other node may have one: a non-root's target comes from "
-        "the back-calculation, and two sources for one number would be an error. A plain sum "
-        "(`new + existing`) with more than one unknown operand needs `split` shares.",
-        "",
-        "## Rules that span the plan",
-        "",
-        "- Every id a formula uses is defined in `kpis`; formulas do not refer to each other "
-        "in a cycle.",
-        "- No lever is solved by two formulas (two sources for one target).",
-        "- `kgi` names a node of `kpis`.",
-        "- Consecutive funnel stages are linked: the lower stage is derived and its formula uses "
-        "the upper one.",
-        "- A rate (`\"%\"`) lies within its `bounds` (default [0, 1]); a value such as `40` "
-        "gets the hint \"did you mean 40%?\". A solved rate above 1 (12 orders from 10 deals) "
-        "is an error too.",
-        "- Without `signed: true`, neither an assumption nor a solved target may be negative; an "
-        "unknown operand of a sum that solves below 0 is set to 0 with the warning "
-        "\"over-covered by N\".",
-        "- `seasonality` has one weight per plan month (`period.months`); `history` has one "
-        "value per past period as long as the plan (previous fiscal years' totals, or their "
-        "rates, for a 12-month plan); `thresholds` need at_risk <= on_track.",
-        "- The back-calculation, rounding, monthly split and tracking rules are explained in "
-        "the [method](method.md).",
-        "",
-        "## Keys",
-        "",
-    ]
+    rules = _RULES[lang].format(id_pattern=ID_PATTERN, reserved=reserved,
+                                currency_pattern=CURRENCY_PATTERN)
+    return [*_prose(_INTRO[lang], lang), "", "```yaml", *_SEED_PLAN[lang].splitlines(), "```",
+            "", *_prose(rules, lang), ""]
 
 
 def plan_format(lang: Lang = "en") -> str:
@@ -464,26 +520,7 @@ def plan_format(lang: Lang = "en") -> str:
     for table in TABLES:
         heading, where = _SECTIONS[table][lang]
         lines += [f"### {heading}", "", where, "", *_table(header, _field_rows(table, lang)), ""]
-    if lang == "ja":
-        lines += [
-            "## JSON Schema",
-            "",
-            "`kpixl schema > kpixl-plan.schema.json` で JSON Schema（draft 2020-12）を保存し、"
-            "エディタ（VS Code の YAML 拡張など）に登録すると、キーの補完と入力時の検証が使えます。"
-            "式の id が存在するか、ルートに目標があるかなど、プラン全体を見るルールは `kpixl check` だけが検証します。",
-            "",
-        ]
-    else:
-        lines += [
-            "## JSON Schema",
-            "",
-            "`kpixl schema > kpixl-plan.schema.json` saves the JSON Schema (draft 2020-12); "
-            "register it with your editor (for example the YAML extension of VS Code) for key "
-            "completion and checks as you type. Rules that need the whole plan (a formula's "
-            "ids exist, roots carry a target, funnel stages are linked) are checked by "
-            "`kpixl check` only.",
-            "",
-        ]
+    lines += [*_prose(_OUTRO[lang], lang), ""]
     return "\n".join(lines)
 
 
@@ -498,10 +535,12 @@ _M: dict[str, tuple[str, str]] = {
         "another root with its target, an assumption with its value (an input cell), a derived "
         "KPI with its formula, or a lever whose target is back-calculated. Start a plan from a "
         "template with `kpixl new TEMPLATE --lang en -o plan.yaml`.",
-        "組み込みテンプレート（`kpixl templates`）のすべての KPI の定義です。テンプレートファイル"
-        "（`templates/*.ja.yaml`）から生成しています。「定義」には何をどう数えるか（計算式、率なら分母）を書いています。"
-        "「役割」はプランの中での使われ方です：KGI などのルート（目標値つき）、前提（入力セル、値つき）、"
-        "計算（計算式つき）、逆算（目標が逆算で決まるレバー）。テンプレートからプランを作るには "
+        "組み込みテンプレート（`kpixl templates`）のすべての KPI の定義です。"
+        "テンプレートファイル（`templates/*.ja.yaml`）から生成しています。"
+        "「定義」には、何をどう数えるか（計算式と、率なら分母）を書いています。"
+        "「役割」はプランの中での使われ方です。KGI などのルートは目標値、"
+        "前提は値（ブックの入力セル）、計算は計算式を示し、逆算はその目標が逆算で決まる"
+        "レバーです。テンプレートからプランを作るには "
         "`kpixl new テンプレートID --lang ja -o plan.yaml` を実行します。",
     ),
     "kpi": ("KPI", "KPI"),
