@@ -566,7 +566,8 @@ _M: dict[str, tuple[str, str]] = {
     "kfs_kpis": ("KPIs", "対象 KPI"),
     "tree": ("KGI `{kgi}`; funnels: {funnels}.", "KGI は `{kgi}`。ファネル：{funnels}。"),
     "no_funnel": ("none", "なし"),
-    "command": ("`kpixl new {t} --lang {lg}`", "`kpixl new {t} --lang {lg}`"),
+    "command": ("Start a plan from it: `kpixl new {t} --lang {lg}`.",
+                "このテンプレートからプランを作るコマンド：`kpixl new {t} --lang {lg}`"),
 }
 
 
@@ -596,19 +597,23 @@ def metrics(lang: Lang = "en") -> str:
              f"# {_m('title', lang)}", "", _m("intro", lang), ""]
     items = templates(lang)
     for tid, summary in items:
-        lines.append(f"- [`{tid}`](#{tid}): {_cell(summary)}")
+        colon = "：" if lang == "ja" else ": "
+        lines.append(f"- [`{tid}`](#{tid}){colon}{_cell(summary)}")
     lines.append("")
     for tid, summary in items:
         plan = loads(template_text(tid, lang), source=f"{tid}.{lang}.yaml")
         lines += [f"## {tid}", "", f"**{plan.title}** — {_cell(summary)}", ""]
         funnels = ", ".join(" → ".join(f"`{s}`" for s in f.stages) for f in plan.funnels)
+        sep = "" if lang == "ja" else " "
         lines += [_m("tree", lang, kgi=plan.kgi, funnels=funnels or _m("no_funnel", lang))
-                  + " " + _m("command", lang, t=tid, lg=lang), ""]
+                  + sep + _m("command", lang, t=tid, lg=lang), ""]
         rows = []
         for nid, node in plan.nodes.items():
             if node.target is not None:
                 key = "kgi" if nid == plan.kgi else "root"
                 role = _m(key, lang, x=_amount(node.target, node.unit))
+                if node.formula is not None:
+                    role += ("、" if lang == "ja" else "; ") + f"`{node.formula_text}`"
             elif node.value is not None:
                 role = _m("assumption", lang, x=_amount(node.value, node.unit))
             elif node.formula is not None:
@@ -620,7 +625,7 @@ def metrics(lang: Lang = "en") -> str:
                          node.description or "—"])
         lines += [*_table(header, rows), ""]
         if plan.kfs:
-            lines += [f"{_m('kfs', lang)}:", ""]
+            lines += [_m("kfs", lang) + ("：" if lang == "ja" else ":"), ""]
             kfs_rows = [[f"**{k.name}**", ", ".join(f"`{x}`" for x in k.kpis) or "—",
                          k.owner or "—", k.description or "—"] for k in plan.kfs]
             kfs_header = [_m("kfs_name", lang), _m("kfs_kpis", lang), _m("owner", lang),
