@@ -115,8 +115,9 @@ def test_whole_nodes_have_whole_monthly_targets_adding_up_to_the_total(
             continue
         months = got[f"tgt_{k}"]
         assert all(float(x).is_integer() for x in months), (k, months)
-        if node.aggregate == "sum":
-            assert sum(months) == b.solution.nodes[k].goal, k
+        goal = b.solution.nodes[k].goal
+        if node.aggregate == "sum" and abs(goal) < 2**53:  # beyond, floats skip whole numbers
+            assert sum(months) == goal, k
 
 
 # -- (c) no error values -----------------------------------------------------------------------

@@ -220,7 +220,8 @@ def is_number(v: object) -> bool:
 def same(exp: object, got: object, *, exact: bool = False, rel: float = 1e-9,
          abs_tol: float = 1e-12) -> bool:
     """The contract's equality: blanks ("" and None) alike; numbers within ``rel`` (relative),
-    or exactly when ``exact`` (whole-number cells); anything else with ``==``."""
+    or exactly when ``exact`` (whole-number cells below 1e15: LibreOffice keeps 15 significant
+    digits, so larger "whole" numbers compare relatively); anything else with ``==``."""
     if isinstance(exp, list) or isinstance(got, list):
         return (isinstance(exp, list) and isinstance(got, list) and len(exp) == len(got)
                 and all(same(a, b, exact=exact, rel=rel, abs_tol=abs_tol)
@@ -228,7 +229,7 @@ def same(exp: object, got: object, *, exact: bool = False, rel: float = 1e-9,
     if blank(exp) or blank(got):
         return blank(exp) and blank(got)
     if is_number(exp) and is_number(got):
-        if exact:
+        if exact and abs(float(exp)) < 1e15:  # type: ignore[arg-type]
             return float(exp) == float(got)  # type: ignore[arg-type]
         return math.isclose(float(exp), float(got), rel_tol=rel,  # type: ignore[arg-type]
                             abs_tol=abs_tol)
