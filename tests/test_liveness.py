@@ -41,18 +41,21 @@ from kpixl.model import Plan, Thresholds
 
 pytestmark = pytest.mark.libreoffice
 
-#: (plan, seed, as-of mode): a handful of workbooks, all recalculated in one soffice call.
-SCENARIOS = [
-    ("spec:worked_example", 11, "blank"),
-    ("spec:worked_example", 12, "explicit"),
-    ("template:sales_funnel.en", 21, "blank"),
-    ("template:sales_funnel.ja", 22, "explicit"),
-    ("good:full", 31, "explicit"),
-    ("good:full", 32, "blank"),
-    ("template:saas_revenue.en", 41, "explicit"),
-    ("template:customer_success.en", 51, "zero"),
+#: (plan, seed, as-of mode, inputs set on top of the random edits): a handful of workbooks, all
+#: recalculated in one soffice call.
+SCENARIOS: list[tuple[str, int, str, dict[str, float]]] = [
+    ("spec:worked_example", 11, "blank", {}),
+    ("spec:worked_example", 12, "explicit", {"churn": 0.06}),  # retained 40 x 0.94 -> 37
+    ("template:sales_funnel.en", 21, "blank", {}),
+    ("template:sales_funnel.ja", 22, "explicit", {}),
+    ("template:sales_funnel.en", 23, "explicit", {"revenue": 0.0}),  # a target of 0
+    ("good:full", 31, "explicit", {}),
+    ("good:full", 32, "blank", {}),
+    ("template:saas_revenue.en", 41, "explicit", {}),
+    ("template:saas_revenue.en", 42, "blank", {"expansion_rate": 0.6}),  # new ARR over-covered
+    ("template:customer_success.en", 51, "zero", {}),
 ]
-IDS = [f"{k}-{seed}-{mode}" for k, seed, mode in SCENARIOS]
+IDS = [f"{k}-{seed}-{mode}" for k, seed, mode, _ in SCENARIOS]
 
 Cell = float | str | None  # what a user typed: a number, text, or nothing
 
@@ -62,7 +65,7 @@ class Edits:
     """What a user changed in the workbook."""
 
     actuals: dict[str, list[Cell]] = field(default_factory=dict)
-    overrides: dict[str, list[float | None]] = field(default_factory=dict)
+    overrides: dict[str, list[Cell]] = field(default_factory=dict)
     asof: int | None = None
     values: dict[str, float] = field(default_factory=dict)  # in_X: assumption value, root target
     weights: list[float] | None = None
@@ -72,8 +75,15 @@ class Edits:
 
     def engine_actuals(self) -> dict[str, list[float | None]]:
         """Text in an actual cell counts as blank."""
-        return {k: [v if isinstance(v, int | float) else None for v in row]
-                for k, row in self.actuals.items()}
+        return _numbers(self.actuals)
+
+    def engine_overrides(self) -> dict[str, list[float | None]]:
+        return _numbers(self.overrides)
+
+
+def _numbers(rows: Mapping[str, list[Cell]]) -> dict[str, list[float | None]]:
+    return {k: [v if isinstance(v, int | float) else None for v in row]
+            for k, row in rows.items()}
 
 
 def changed_plan(plan: Plan, e: Edits) -> Plan:
@@ -134,6 +144,11 @@ def make_edits(plan: Plan, sol: Solution, sched: Mapping[str, NodeSchedule], rng
         k = rng.choice(list(plan.nodes))
         e.overrides.setdefault(k, [None] * n)[rng.randrange(n)] = rng.choice(
             [0.0, float(round(sched[k].monthly[0] * 1.5 + 1))])
+    k = rng.choice(list(plan.nodes))
+    e.overrides.setdefault(k, [None] * n)[rng.randrange(n)] = "later"  # text is ignored
+    for k, node in plan.nodes.items():
+        if node.signed and k in e.actuals:
+            e.actuals[k][0] = -round(abs(sched[k].monthly[0]) / 3, 2)  # a loss is data
     rates = [k for k, nd in plan.nodes.items() if nd.kind == "assumption" and nd.is_rate]
     if rates:
         k = rng.choice(rates)
@@ -216,11 +231,12 @@ class Scenario:
 
 
 def make_scenario(books: Mapping[str, Any], key: str, seed: int, mode: str,
-                  folder: Path) -> Scenario:
+                  values: Mapping[str, float], folder: Path) -> Scenario:
     b = wbtools.get(books, key)
     rng = random.Random(seed)
     for _ in range(30):  # edits that keep the plan solvable (a rate can overshoot a bound)
         e = make_edits(b.plan, b.solution, b.sched, rng, mode)
+        e.values.update(values)
         plan = changed_plan(b.plan, e)
         try:
             sol = solve(plan)
@@ -230,7 +246,7 @@ def make_scenario(books: Mapping[str, Any], key: str, seed: int, mode: str,
     else:
         raise AssertionError(f"{key}: no solvable edits in 30 tries")
     sched = schedule(sol)
-    trk = track(sol, sched, e.engine_actuals(), e.overrides, e.asof)
+    trk = track(sol, sched, e.engine_actuals(), e.engine_overrides(), e.asof)
     path = apply_edits(b.path, folder / f"{wbtools.file_stem(key)}-{seed}.xlsx", b.plan,
                        b.solution, e)
     return Scenario(key, plan, sol, sched, trk, e, path)
@@ -240,7 +256,8 @@ def make_scenario(books: Mapping[str, Any], key: str, seed: int, mode: str,
 def scenarios(kpixl_workbooks: Mapping[str, Any], recalc: Callable[..., list[Path]],
               tmp_path_factory: pytest.TempPathFactory) -> list[Scenario]:
     folder = tmp_path_factory.mktemp("liveness")
-    out = [make_scenario(kpixl_workbooks, k, seed, mode, folder) for k, seed, mode in SCENARIOS]
+    out = [make_scenario(kpixl_workbooks, k, seed, mode, values, folder)
+           for k, seed, mode, values in SCENARIOS]
     for s, r in zip(out, recalc(*[s.path for s in out]), strict=True):
         s.recalculated = r
     return out
@@ -264,7 +281,9 @@ def test_edits_took_effect_in_the_engine_and_the_workbook(scenarios: list[Scenar
     for k, v in s.edits.values.items():
         assert got[f"in_{k}"] == v
     for k, row in s.edits.actuals.items():
-        assert got[f"act_{k}"] == row
+        assert wbtools.same(row, got[f"act_{k}"]), k
+    for k, orow in s.edits.overrides.items():
+        assert wbtools.same(orow, got[f"ovr_{k}"]), k
     assert got["in_asof"] == s.edits.asof
 
 
@@ -325,7 +344,7 @@ def engine_layout(s: Scenario) -> Any:
     with no actuals when it builds a workbook; here it tracks the user's)."""
     assert hasattr(layout_context, "track"), "kpixl.layout.context no longer imports track"
     tracked = functools.partial(track, actuals=s.edits.engine_actuals(),
-                                overrides=s.edits.overrides, asof=s.edits.asof)
+                                overrides=s.edits.engine_overrides(), asof=s.edits.asof)
     with mock.patch.object(layout_context, "track", tracked):
         return build_layout(s.solution)
 
