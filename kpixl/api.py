@@ -7,7 +7,6 @@ anything a user can fix.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -60,15 +59,11 @@ def build(plan_path: str | os.PathLike[str], out: str | os.PathLike[str] | None 
 def write(solution: Solution, target: Path, *, xlwings: str = "none",
           force: bool = False) -> Path:
     """Lay out and write a solved plan to ``target``."""
+    from kpixl import xl
     from kpixl.layout import build_layout
-    from kpixl.writer import write_workbook
+    from kpixl.writer import atomic_path, write_workbook
 
-    if xlwings not in ("none", "lite", "classic"):
-        raise KpixlError(f"--xlwings must be none, lite or classic, got {xlwings!r}")
-    if xlwings == "classic" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", target.stem):
-        raise KpixlError(f"{target}: a classic xlwings workbook's name must be a valid Python "
-                         f"module name (letters, digits, _), e.g. "
-                         f"{re.sub(r'[^A-Za-z0-9_]', '_', target.stem)}.xlsm")
+    xl.check_target(target, xlwings)  # mode, xlwings installed, classic module name
     if target.exists() and not force:
         from kpixl.reader import entered_data
 
@@ -77,7 +72,12 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
             raise KpixlError(f"{target}: holds data a user entered ({'; '.join(entered[:3])}); "
                              "use `kpixl update PLAN WORKBOOK` to carry it over, or --force")
     layout = build_layout(solution)
-    return write_workbook(layout, target)
+    extra = xl.prepare(layout, solution.plan, xlwings, target)  # control panel, VBA project
+    path = write_workbook(layout, target, vba_project=extra.vba_project)
+    for file, text in extra.files.items():  # classic: <workbook>.py beside it
+        with atomic_path(file) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    return path
 
 
 # -- templates ----------------------------------------------------------------------------------

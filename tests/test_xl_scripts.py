@@ -29,7 +29,7 @@ ORDERS_TO_SEPT = [1, 0, 1, 0, 1, 1]  # domain notes: YTD 4 against 5 at the end 
 
 def _book(plan: Plan, folder: Path, mode: str = "classic") -> OpenpyxlBook:
     layout = build_layout(solve(plan))
-    add_controls(layout, plan, mode, companion="plan.py", main_py="# main.py",
+    add_controls(layout, plan, mode, companion="plan.py", main_py=lambda b: "# main.py",
                  requirements="kpixl")
     if mode == "classic":
         add_xlwings_conf(layout)

@@ -18,6 +18,7 @@ the user functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kpixl.layout.core import CellRef, Sheet, WorkbookLayout
@@ -96,12 +97,14 @@ class RunButton:
         return f"[{self.shape}]{self.sheet}!{self.cell.local}"
 
 
-def add_controls(layout: WorkbookLayout, plan: Plan, mode: str, *,
-                 companion: str = "", main_py: str = "", requirements: str = "") -> RunButton:
+def add_controls(layout: WorkbookLayout, plan: Plan, mode: str, *, companion: str = "",
+                 main_py: Callable[[RunButton], str] | None = None,
+                 requirements: str = "") -> RunButton:
     """Add the control panel to the Guide sheet, right of what it holds; return the button.
 
     ``mode`` is ``classic`` (form button, ``companion`` names the Python file beside the
-    workbook) or ``lite`` (text box; ``main_py`` and ``requirements`` are shown for copying).
+    workbook) or ``lite`` (text box; ``main_py(button)`` and ``requirements`` are shown for
+    copying into the Lite editor).
     """
     if mode not in ("classic", "lite"):
         raise ValueError(f"mode must be classic or lite, got {mode!r}")
@@ -110,7 +113,7 @@ def add_controls(layout: WorkbookLayout, plan: Plan, mode: str, *,
     guide = _guide(layout, locale)
     c0 = max((c for (_, c) in guide.cells), default=0) + 2
     lab, val = c0, c0 + 1
-    guide.widths[lab], guide.widths[val] = 24, 44
+    guide.widths[lab], guide.widths[val] = 24, 64
     guide.put(2, lab, t["title"], "section")
     guide.put(2, val, "", "section")
     options = [labels[1 if locale == "ja" else 0] for labels in ACTIONS.values()]
@@ -138,17 +141,17 @@ def add_controls(layout: WorkbookLayout, plan: Plan, mode: str, *,
             "fill": {"color": "#1F3864"}, "line": {"none": True}})
         shape = f"TextBox {len(guide.charts) + len(guide.textboxes)}"
         help_text = t["help_lite"]
-    guide.heights[_BUTTON_ROW] = guide.heights[_BUTTON_ROW + 1] = 16
-    guide.put(_BUTTON_ROW + 3, lab, help_text, "wrap")
-    guide.merges.append((_BUTTON_ROW + 3, lab, _BUTTON_ROW + 3, val))
-    guide.heights[_BUTTON_ROW + 3] = 44
-    if mode == "lite":
-        for i, (title, text) in enumerate((("main.py", main_py),
-                                           ("requirements.txt", requirements))):
-            r = _BUTTON_ROW + 5 + i
+    # the help line overflows to the right (no wrap), so the Guide's own rows keep their height
+    guide.put(_BUTTON_ROW + 2, lab, help_text, "muted")
+    if mode == "lite":  # below everything the Guide holds: tall rows of code disturb nothing
+        button = RunButton(sheet=guide.name, cell=cell, shape=shape)
+        code = main_py(button) if main_py is not None else ""
+        r = max(r for (r, _) in guide.cells) + 2
+        for title, text in (("main.py", code), ("requirements.txt", requirements)):
             guide.put(r, lab, title, "label")
             guide.put(r, val, text, "wrap")
-            guide.heights[r] = 15 * (text.count("\n") + 1)
+            guide.heights[r] = 13 * (text.rstrip("\n").count("\n") + 1) + 4
+            r += 1
     missing = {c.style for c in guide.cells.values()} - set(layout.styles) - {_RESULT_STYLE}
     layout.styles.update(build_styles(plan, missing))
     # the result cell: written by the scripts on a protected sheet, so unlocked; not an input

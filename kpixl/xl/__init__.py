@@ -1,0 +1,165 @@
+"""kpixl's Excel layer: xlwings user functions, button scripts, and what a workbook built with
+``--xlwings lite|classic`` needs besides its sheets.
+
+    functions   KPIXL_* user functions (one-line adapters over the engine)
+    scripts     button actions (re-plan, versions, PDCA review, SMART, CSV import)
+    book        the small workbook adapter the scripts act on (xlwings; openpyxl in tests)
+    state       a kpixl workbook read through the adapter
+    assets      xlwings' VBA project, read from the installed package
+
+Only this package imports xlwings, and only when Excel runs it; building needs the xlwings
+*package* (its VBA project, its version) but never starts Excel. The writer receives the VBA
+project as bytes.
+
+:func:`prepare` is what ``kpixl build --xlwings ...`` calls between layout and writer.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import keyword
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kpixl import __version__
+from kpixl.errors import KpixlError
+from kpixl.layout.controls import MACRO, RunButton, add_controls, add_xlwings_conf
+from kpixl.layout.core import WorkbookLayout
+from kpixl.model import Plan
+
+__all__ = ["COMPANION_MARK", "Prepared", "check_target", "companion_py", "lite_main_py",
+           "lite_requirements", "prepare"]
+
+MODES = ("none", "lite", "classic")
+COMPANION_MARK = "# kpixl-companion:"
+_FUNCTIONS = ("KPIXL_ACHIEVEMENT", "KPIXL_BACKCALC", "KPIXL_CATCHUP", "KPIXL_CONFIDENCE",
+              "KPIXL_FORECAST", "KPIXL_MONTHLY", "KPIXL_SOLVE", "KPIXL_STATUS")
+
+
+@dataclass
+class Prepared:
+    """What the writer and the caller need: the VBA project (classic) and files to write beside
+    the workbook (path -> text)."""
+
+    vba_project: bytes | None = None
+    files: dict[Path, str] = field(default_factory=dict)
+    button: RunButton | None = None
+
+
+def _suggest(stem: str) -> str:
+    import re
+
+    s = re.sub(r"\W", "_", stem, flags=re.ASCII) or "plan"
+    return f"kpi_{s}" if s[0].isdigit() or keyword.iskeyword(s) else s
+
+
+def check_target(target: Path, mode: str) -> None:
+    """Refuse what cannot work, before anything is written.
+
+    ``classic``: xlwings' macro runs ``import <workbook name>``, so the name must be a Python
+    identifier, not a keyword, and must not hide a module Python or kpixl imports (``json``,
+    ``kpixl``, ``xlwings`` ...); a ``<name>.py`` beside it that kpixl did not write is kept
+    (refused). Both modes need the xlwings package.
+    """
+    from kpixl.xl.assets import require_xlwings
+
+    if mode not in MODES:
+        raise KpixlError(f"--xlwings must be none, lite or classic, got {mode!r}")
+    if mode == "none":
+        return
+    require_xlwings()
+    if mode != "classic":
+        return
+    stem = target.stem
+    hint = f"; use e.g. {target.with_name(_suggest(stem) + '.xlsm').name}"
+    if target.suffix.lower() != ".xlsm":
+        raise KpixlError(f"{target}: a classic xlwings workbook must be an .xlsm file (it "
+                         "holds macros)")
+    if not stem.isidentifier() or not stem.isascii() or keyword.iskeyword(stem):
+        raise KpixlError(f"{target}: xlwings' button runs `import {stem}`, so the name must be "
+                         f"a valid Python module name (ASCII letters, digits, _){hint}")
+    companion = target.with_suffix(".py")
+    spec = importlib.util.find_spec(stem) if stem not in sys.modules else None
+    shadowed = stem in sys.stdlib_module_names or stem in ("kpixl", "xlwings") or (
+        spec is not None and spec.origin is not None and Path(spec.origin) != companion.resolve()
+        and Path(spec.origin) != companion)
+    if shadowed or stem in sys.modules:
+        other = target.with_name(f"{_suggest(stem)}_plan.xlsm").name
+        raise KpixlError(f"{target}: `import {stem}` would load Python's or another package's "
+                         f"module {stem!r}, not this workbook's; use e.g. {other}")
+    if companion.exists() and COMPANION_MARK not in companion.read_text("utf-8",
+                                                                        errors="replace"):
+        raise KpixlError(f"{companion}: exists and was not written by kpixl; the workbook's "
+                         "button needs this name for its Python module: move the file away or "
+                         "name the workbook differently")
+
+
+def companion_py(stem: str) -> str:
+    """``<workbook>.py`` of a classic workbook: ``main()`` runs the chosen action."""
+    return f'''"""Python side of {stem}.xlsm (kpixl {__version__}).
+
+The Run button on the Guide sheet calls xlwings' {MACRO} macro, which runs
+`import {stem}; {stem}.main()`: keep this file beside the workbook, with this name.
+"""
+{COMPANION_MARK} rewritten by `kpixl build --xlwings classic`; put your own code elsewhere.
+
+import xlwings as xw
+
+from kpixl.xl.scripts import run_xlwings
+
+
+def main() -> None:
+    """Run the action chosen in the Guide sheet's dropdown."""
+    run_xlwings(xw.Book.caller())
+
+
+if __name__ == "__main__":
+    xw.Book("{stem}.xlsm").set_mock_caller()
+    main()
+'''
+
+
+def lite_requirements() -> str:
+    """requirements.txt for the xlwings Lite editor (xlwings itself is provided by Lite)."""
+    return f"kpixl=={__version__}\n"
+
+
+def lite_main_py(button: RunButton) -> str:
+    """main.py for the xlwings Lite editor: the Run button's script and the user functions."""
+    names = ",\n    ".join(_FUNCTIONS)
+    return f'''import xlwings as xw
+from xlwings import script
+
+from kpixl.xl.functions import (  # noqa: F401 - the KPIXL_ user functions
+    {names},
+)
+from kpixl.xl.scripts import run_xlwings
+
+
+@script(button="{button.binding}", show_taskpane=True)
+def kpixl_run(book: xw.Book):
+    """Run the action chosen in the Guide sheet's dropdown."""
+    run_xlwings(book)
+'''
+
+
+def prepare(layout: WorkbookLayout, plan: Plan, mode: str, target: Path) -> Prepared:
+    """Add the control panel (and ``xlwings.conf`` for classic) to ``layout``; return the VBA
+    project and the files to write beside ``target``. Call :func:`check_target` first."""
+    if mode == "none":
+        return Prepared()
+    if mode == "classic":
+        from kpixl.xl.assets import procedures, vba_project, xlwings_version
+
+        vba = vba_project()
+        if MACRO not in procedures(vba):
+            raise KpixlError(f"xlwings {xlwings_version()}: its quickstart VBA project has no "
+                             f"{MACRO} macro; kpixl {__version__} cannot make the Run button")
+        button = add_controls(layout, plan, "classic", companion=target.with_suffix(".py").name)
+        add_xlwings_conf(layout)
+        return Prepared(vba_project=vba, button=button,
+                        files={target.with_suffix(".py"): companion_py(target.stem)})
+    button = add_controls(layout, plan, "lite", main_py=lite_main_py,
+                          requirements=lite_requirements())
+    return Prepared(button=button)
