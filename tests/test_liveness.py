@@ -54,6 +54,8 @@ SCENARIOS: list[tuple[str, int, str, dict[str, float]]] = [
     ("template:saas_revenue.en", 41, "explicit", {}),
     ("template:saas_revenue.en", 42, "blank", {"expansion_rate": 0.6}),  # new ARR over-covered
     ("template:customer_success.en", 51, "zero", {}),
+    ("extra:edge_cases", 61, "explicit", {}),
+    ("extra:edge_cases", 62, "blank", {"conversion": 0.3}),
 ]
 IDS = [f"{k}-{seed}-{mode}" for k, seed, mode, _ in SCENARIOS]
 

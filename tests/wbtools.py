@@ -92,6 +92,43 @@ funnels:
   sales: [inquiries, appointments, deals, orders]
 """
 
+#: Shapes no template has: 14 months (a short last quarter) from November, zero and fractional
+#: weights, a lag longer than a year (13 months), noisy values (57, 0.57, 1,140,000,000 / 0.57),
+#: a solved non-whole mean lever, a whole lever under a `down` root (rounded down), a tiny rate
+#: (1e-6) and a signed root.
+EDGE_PLAN = """\
+kpixl: 1
+title: Edge cases (14 months, long lag, noisy rates, down and signed nodes)
+locale: en
+currency: JPY
+period: {start: 2026-11, months: 14}
+seasonality: [0, 1, 2.5, 1, 1, 0.5, 1, 1, 1, 1, 3, 1, 0, 2]
+thresholds: {on_track: 0.95, at_risk: 0.8}
+kgi: profit
+kpis:
+  profit: {name: Profit, unit: JPY, signed: true, target: 5_700_000, formula: revenue - cost,
+           owner: CFO}
+  cost: {name: Cost, unit: JPY, direction: down, value: 2_500_000}
+  revenue: {name: Revenue, unit: JPY, formula: units * price}
+  price: {name: Price, unit: JPY, value: 57}
+  units: {name: Units, whole: true, formula: leads * conversion, lag: 13}
+  conversion: {name: Conversion, unit: "%", value: 0.57}
+  leads: {name: Leads, whole: true}
+  service: {name: Service revenue, unit: JPY, target: 1_140_000_000, formula: hours * hourly_rate}
+  hours: {name: Hours, value: 0.57}
+  hourly_rate: {name: Hourly rate, unit: JPY, aggregate: mean}
+  defects: {name: Defects, whole: true, direction: down, target: 12,
+            formula: inspected * defect_rate}
+  defect_rate: {name: Defect rate, unit: "%", direction: down, value: 0.03}
+  inspected: {name: Inspected, whole: true}
+  tiny: {name: Tiny conversions, target: 3, formula: visits * tiny_rate}
+  tiny_rate: {name: Tiny rate, unit: "%", value: 0.000001}
+  visits: {name: Visits, whole: true}
+funnels:
+  sales: [leads, units]
+"""
+INLINE = {"spec:worked_example": WORKED_EXAMPLE, "extra:edge_cases": EDGE_PLAN}
+
 
 def plan_files() -> dict[str, Path]:
     """key -> YAML file: every template (not index.yaml), tests/plans/good, tests/plans/engine."""
@@ -109,7 +146,7 @@ def plan_files() -> dict[str, Path]:
 def plan_keys() -> list[str]:
     """Every plan that loads and solves (tests/plans/engine also holds plans that must fail)."""
     keys = []
-    for key in [*plan_files(), "spec:worked_example"]:
+    for key in [*plan_files(), *INLINE]:
         try:
             solve(load_plan(key))
         except PlanError:
@@ -121,8 +158,8 @@ def plan_keys() -> list[str]:
 
 
 def load_plan(key: str) -> Plan:
-    if key == "spec:worked_example":
-        return loads(WORKED_EXAMPLE, source="worked_example.yaml")
+    if key in INLINE:
+        return loads(INLINE[key], source=f"{key.partition(':')[2]}.yaml")
     path = plan_files()[key]
     return loads(path.read_text("utf-8"), source=str(path))
 
