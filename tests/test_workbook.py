@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import wbtools
 
@@ -230,6 +231,47 @@ def test_plan_json_loads_back_to_the_same_targets(kpixl_workbooks: Books,
         {k: r.total for k, r in b.solution.nodes.items()}
 
 
+@pytest.mark.parametrize("key", KEYS)
+def test_inputs_look_like_inputs_unlocked_and_validated(kpixl_workbooks: Books,
+                                                        key: str) -> None:
+    b = wbtools.get(kpixl_workbooks, key)
+    wb = openpyxl.load_workbook(b.path)
+    names = wbtools.defined_names(wb)
+
+    def look(cell: Any) -> tuple[Any, Any]:
+        return cell.fill.fgColor.rgb, cell.font.color.rgb if cell.font.color else None
+
+    looks, locked, unvalidated, rates = set(), [], [], []
+    for name, ref in names.items():
+        if not name.startswith(("in_", "act_", "ovr_")):
+            continue
+        ws = wb[ref.sheet]
+        node = b.plan.nodes.get(name.partition("_")[2])
+        rules = ws.data_validations.dataValidation
+        for r, c in ref.cells:
+            cell = ws.cell(row=r, column=c)
+            looks.add(look(cell))
+            if cell.protection.locked:
+                locked.append(f"{name}: {cell.coordinate}")
+            found = [dv for dv in rules if cell.coordinate in dv.sqref]
+            if not found and not (node is not None and node.signed):
+                unvalidated.append(f"{name}: {cell.coordinate}")
+            if name.startswith("in_") and node is not None and node.is_rate and found:
+                lo, hi = node.effective_bounds or (0.0, 1.0)
+                dv = found[0]
+                if (dv.type, float(dv.formula1), float(dv.formula2 or "nan")) != \
+                        ("decimal", lo, hi):
+                    rates.append(f"{name}: {dv.type} {dv.formula1}..{dv.formula2}")
+    formula_looks = {look(cell) for ws in wb.worksheets for row in ws.iter_rows()
+                     for cell in row if cell.data_type == "f"}
+    unlocked = [f"{ws.title}!{cell.coordinate}" for ws in wb.worksheets if ws.protection.sheet
+                for row in ws.iter_rows() for cell in row
+                if cell.data_type == "f" and not cell.protection.locked]
+
+    assert len(looks) == 1 and not looks & formula_looks  # one input style, never on formulas
+    assert (locked, unvalidated, rates, unlocked) == ([], [], [], [])
+
+
 def _meta_rows(path: Path) -> list[tuple[Any, Any]]:
     snap = wbtools.snapshot(path)
     rows = []
@@ -276,9 +318,6 @@ def test_seed_plan_recalculates_to_the_plan_format_numbers(
 
 
 # -- the file itself ----------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="BUG: writer.atomic_path creates the workbook with "
-                   "tempfile.mkstemp (mode 0600) and renames it into place, so a built workbook "
-                   "is unreadable by group/others whatever the umask")
 def test_built_workbook_honours_the_umask(kpixl_workbooks: Books) -> None:
     b = wbtools.get(kpixl_workbooks, "good:seed")
     umask = os.umask(0)
