@@ -356,3 +356,28 @@ def test_japanese_lite_binding_names_the_japanese_guide(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(out)["使い方"]
     code = next(c.offset(0, 1).value for row in ws.iter_rows() for c in row if c.value == "main.py")
     assert '@script(button="[TextBox 1]使い方!' in code
+
+
+# -- the documented Lite snippets are what the build writes --------------------------------------
+def _fenced(page: str, lang: str) -> list[str]:
+    text = (Path(__file__).parent.parent / "docs" / page).read_text("utf-8")
+    blocks = re.findall(rf"^( *)```{lang}\n(.*?)^\1```", text, flags=re.M | re.S)
+    return ["".join(ln[len(indent):] + "\n" for ln in body.splitlines())
+            for indent, body in blocks]
+
+
+@pytest.mark.parametrize(("page", "lang"), [("xlwings.md", "en"), ("xlwings.ja.md", "ja")])
+def test_documented_lite_main_py_is_what_the_build_writes(tmp_path: Path, page: str,
+                                                          lang: str) -> None:
+    from kpixl import loads
+    from kpixl.api import template_text
+    from kpixl.xl import lite_requirements
+
+    out = write(solve(loads(template_text("sales_funnel", lang))), tmp_path / "p.xlsx",
+                xlwings="lite")
+    guide = openpyxl.load_workbook(out).worksheets[0]
+    built = next(c.offset(0, 1).value for row in guide.iter_rows() for c in row
+                 if c.value == "main.py")
+    documented = [b for b in _fenced(page, "python") if "@script(" in b]
+    assert documented == [built]
+    assert lite_requirements() in _fenced(page, "text")
