@@ -41,8 +41,15 @@ LABELS = ("On track", "At risk", "Off track")
 LABELS_JA = ("順調", "注意", "未達")
 #: Pairs checked elsewhere: kpi_ cells are recipes rendered, compared on whole plans.
 ELSEWHERE = {"recipe.evaluate": "test_workbook / test_liveness compare every kpi_ name"}
-#: The layout's inline helper (periods.cumulative has no builder yet: see test_registry).
-CUMULATIVE = "periods.cumulative (layout's C_m = C_(m-1) + w_m)"
+CUMULATIVE = "periods.cumulative"
+
+
+def builder(pair: str) -> Callable[..., str] | None:
+    """The registry's formula builder of ``pair`` (None when it has none)."""
+    try:
+        return registry.by_name(pair).formula
+    except KeyError:
+        return None
 
 
 # -- inputs --------------------------------------------------------------------------------------
@@ -348,12 +355,52 @@ def _total(rng: random.Random, whole: bool) -> Input:
 def _cum_row(c: Case, w_refs: list[str], w: list[float]) -> list[str]:
     """C_1..C_n as the layout writes them (C_1 = w_1, C_m = C_(m-1) + w_m), checked against
     periods.cumulative."""
+    step = builder(CUMULATIVE) or (lambda prev, wr: wr if prev is None else f"{prev}+{wr}")
     cum = periods.cumulative(w)
     refs: list[str] = []
     for m, wr in enumerate(w_refs):
-        f = wr if m == 0 else f"{refs[-1]}+{wr}"
-        refs.append(c.out(f, cum[m + 1], pair=CUMULATIVE, what=f"C_{m + 1}"))
+        refs.append(c.out(step(refs[-1] if m else None, wr), cum[m + 1], pair=CUMULATIVE,
+                          what=f"C_{m + 1}"))
     return refs
+
+
+def gen_cumulative(book: Book, rng: random.Random) -> None:
+    s = book.sheet(CUMULATIVE)
+    for _ in range(N_ROWS):
+        n = months(rng)
+        w_in = weights(rng, n)
+        c = Case(book, s, CUMULATIVE)
+        _cum_row(c, c.row_in(w_in), [engine_value(x) or 0.0 for x in w_in])
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """A row of input cells, as a layout RangeRef offers it (``cell(i)``, 0-based)."""
+
+    refs: tuple[str, ...]
+
+    def cell(self, i: int) -> str:
+        return self.refs[i]
+
+    def __str__(self) -> str:
+        return f"{self.refs[0]}:{self.refs[-1]}"
+
+
+def gen_rotate(book: Book, rng: random.Random) -> None:
+    name = "periods.rotate"
+    rotated = builder(name)
+    assert rotated is not None
+    s = book.sheet(name)
+    for _ in range(N_ROWS):
+        n = months(rng)
+        w_in = weights(rng, n)
+        shift = rng.choice([0, 1, 2, 3, n - 1, n, n + 1, rng.randint(0, 30)])
+        c = Case(book, s, name)
+        row = RowRef(tuple(c.row_in(w_in)))
+        exp = ev(periods.rotate, [engine_value(x) or 0.0 for x in w_in], shift)
+        for m in range(n):
+            c.out(rotated(row, m + 1, shift, n), exp if isinstance(exp, Exception) else exp[m],
+                  what=f"month {m + 1} shift={shift}")
 
 
 def _c_at(cum: list[str], m: int) -> str:
@@ -704,6 +751,8 @@ GENERATORS: dict[str, Callable[[Book, random.Random], None]] = {
     "periods.monthly_targets/sum_whole": gen_monthly("sum_whole"),
     "periods.monthly_targets/last": gen_monthly("last"),
     "periods.carry_in": gen_carry_in,
+    "periods.cumulative": gen_cumulative,
+    "periods.rotate": gen_rotate,
     "tracking.effective_targets": gen_effective_target,
     "tracking.last_entered": gen_last_entered,
     "tracking.resolve_asof": gen_resolve_asof,
@@ -823,6 +872,7 @@ def test_catch_up_when_ytd_equals_the_total_but_for_floating_noise(conformance: 
 
 
 def test_cumulative_weights_as_the_layout_writes_them(conformance: Result) -> None:
+    """Every case with weights writes its C_1..C_n row (with the builder when there is one)."""
     bad = conformance.mismatches(CUMULATIVE)
 
     assert conformance.count(CUMULATIVE) > 1000
