@@ -83,6 +83,7 @@ class WorkbookData:
     extra_sheets: tuple[Table, ...] = ()
     vba_project: bytes | None = None
     warnings: tuple[str, ...] = ()
+    unreadable: frozenset[str] = frozenset()  # act_X/ovr_X rows with text or formulas
 
     @property
     def asof(self) -> int | None:
@@ -259,6 +260,7 @@ class _Cells:
     def __init__(self, path: Path, wb: Any) -> None:
         self.path, self.wb = path, wb
         self.warnings: list[str] = []
+        self.unreadable: set[str] = set()
         self.names: dict[str, str] = {}
         for name, dn in wb.defined_names.items():
             if dn.attr_text:
@@ -345,8 +347,10 @@ def _rows(c: _Cells, plan: Plan, prefix: str, what: str) -> dict[str, tuple[Num,
         if len(cells) != plan.months:
             raise WorkbookError(f"{c.path}: {prefix}{node} has {len(cells)} cells, the plan "
                                 f"{plan.months} months; the workbook was altered")
-        out[node] = tuple(c.number(cell, f"{what} {node} {labels[m]}")[1]
-                          for m, cell in enumerate(cells))
+        read = [c.number(cell, f"{what} {node} {labels[m]}") for m, cell in enumerate(cells)]
+        out[node] = tuple(v for _, v in read)
+        if not all(ok for ok, _ in read):
+            c.unreadable.add(f"{prefix}{node}")
     return out
 
 
@@ -435,7 +439,7 @@ def read_workbook(path: str | Path) -> WorkbookData:
                         recorded=recorded, current=current, actuals=actuals,
                         overrides=overrides, pdca=pdca, kfs_status=kfs, target_history=history,
                         unplaced=unplaced, extra_sheets=tuple(extra), vba_project=vba,
-                        warnings=tuple(c.warnings))
+                        warnings=tuple(c.warnings), unreadable=frozenset(c.unreadable))
 
 
 def excel_date(v: Any) -> Any:
@@ -448,37 +452,25 @@ def excel_date(v: Any) -> Any:
     return v
 
 
-# -- kept from the stub: what `kpixl build` checks before replacing a file ---------------------
+# -- what `kpixl build` checks before replacing a file ------------------------------------------
 def entered_data(path: Path) -> list[str]:
-    """What a user entered in a kpixl workbook (actuals, overrides): one description per kind.
+    """What a user entered in a kpixl workbook, one short description each: ``act_X``/``ovr_X``
+    rows holding anything, ``PDCA``, ``KFS status``, ``input <key>`` changed.
 
     A file that is not a kpixl workbook is refused: kpixl never replaces a stranger's file.
     """
-    path = Path(path)
     try:
-        check_zip(path)
+        data = read_workbook(path)
     except WorkbookError as exc:
-        raise WorkbookError(f"{exc}; move it away or choose another output") from None
-    try:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(path, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise WorkbookError(f"{path}: exists and is not a readable workbook ({exc}); "
-                            "move it away or choose another output") from None
-    if META_SHEET not in wb.sheetnames:
-        raise WorkbookError(f"{path}: exists and is not a kpixl workbook; refusing to replace it")
-    found: list[str] = []
-    for name, dn in wb.defined_names.items():
-        if not name.startswith(_USER_ROWS):
-            continue
-        for sheet, coord in dn.destinations:
-            cells = wb[sheet][coord.replace("$", "")]
-            flat = [c for row in (cells if isinstance(cells, tuple) else ((cells,),)) for c in
-                    (row if isinstance(row, tuple) else (row,))]
-            if any(c.value not in (None, "") for c in flat):
-                found.append(f"{name}")
-                break
+        raise WorkbookError(f"{exc}; refusing to replace it (move it away or choose another "
+                            "output)") from None
+    found = [f"{p}{k}" for p, rows in (("act_", data.actuals), ("ovr_", data.overrides))
+             for k, row in rows.items()
+             if any(v is not None for v in row) or f"{p}{k}" in data.unreadable]
+    if data.pdca.rows:
+        found.append("PDCA")
+    old = {k.id: k.status or None for k in data.plan.kfs}
+    if any(not same_value(v, old.get(k)) for k, v in data.kfs_status.items()):
+        found.append("KFS status")
+    found += [f"input {k}" for k in data.changed()]
     return found
-
-

@@ -193,3 +193,17 @@ def test_a_workbook_resaved_by_libreoffice_reads_the_same(tmp_path: Path, recalc
     assert got.current == exp.current and got.recorded == exp.recorded
     assert got.actuals == exp.actuals and got.overrides == exp.overrides
     assert got.pdca.rows == exp.pdca.rows and got.kfs_status == exp.kfs_status
+
+
+def test_entered_data_names_pdca_kfs_inputs_and_unreadable_cells(tmp_path: Path) -> None:
+    wb = fill(build(FULL, tmp_path / "full.xlsx"), actuals={("deals", 0): "12件"},
+              pdca=[(None, "2026-01", "deals", "note")], kfs={"crm": "Done"},
+              inputs={"in_win_rate": 0.25})
+    assert entered_data(wb) == ["act_deals", "PDCA", "KFS status", "input in_win_rate"]
+
+
+def test_entered_data_refuses_a_stranger_file(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.xlsx"
+    openpyxl.Workbook().save(plain)
+    with pytest.raises(WorkbookError, match="not a kpixl workbook.*refusing to replace it"):
+        entered_data(plain)
