@@ -15,6 +15,8 @@ from kpixl.report import _T, _lines, _num, _rows
 
 __all__ = ["html", "svg_chart"]
 
+SERIES = {"en": ("Cumulative target", "Cumulative actual", "Target", "Actual"),
+          "ja": ("累計目標", "累計実績", "目標", "実績")}
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 560, 240, 64, 16, 28, 44
 CSS = """
 body{font-family:"Meiryo UI","Hiragino Sans","Noto Sans CJK JP",Calibri,Arial,sans-serif;
@@ -118,6 +120,7 @@ def html(d: dict[str, Any]) -> str:
     t = _T[d["locale"]]
     by = {n["id"]: n for n in d["nodes"]}
     charted = list(dict.fromkeys([d["kgi"], *(s for f in d["funnels"] for s in f["stages"])]))
+    names = {True: SERIES[d["locale"]][:2], False: SERIES[d["locale"]][2:]}
     figs = []
     for k in charted:
         n = by[k]
@@ -126,8 +129,8 @@ def html(d: dict[str, Any]) -> str:
         act = n["cumulative_actual"] if cum else [v if i < d["asof"] else None for i, v in
                                                    enumerate(n["actuals"])]
         figs.append(f"<figure><figcaption>{escape(n['name'])}</figcaption>"
-                    + svg_chart(n["name"], d["labels"], [(t["goal"], "#1F3864", tgt),
-                                                          (t["ytd_actual"], "#C55A11", act)])
+                    + svg_chart(n["name"], d["labels"], [(names[cum][0], "#1F3864", tgt),
+                                                          (names[cum][1], "#C55A11", act)])
                     + "</figure>")
     head, rows = _rows(d)
     statuses = {t[k]: k for k in ("on_track", "at_risk", "off_track")}

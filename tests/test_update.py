@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -286,6 +287,10 @@ def test_an_updated_workbook_equals_the_engine_after_recalculation(tmp_path: Pat
     exp = {f"{p}_{n['id']}": n[k] for n in d["nodes"] for k, p in short.items()}
     got = {k: (None if named[k] == "" else named[k]) for k in exp}
     assert d["asof"] == 2 and lo.diff_values(exp, got) == []
+    resaved = read_workbook(shutil.copy(out, tmp_path / "resaved.xlsx"))  # LibreOffice's save
+    before = read_workbook(wb)
+    assert (resaved.entered(), resaved.entered("override"), resaved.current) == (
+        before.entered(), before.entered("override"), before.current)
 
 
 @pytest.mark.libreoffice
@@ -309,3 +314,15 @@ def test_updated_workbooks_recalculate_on_open(tmp_path: Path) -> None:
     update(SEED, wb)
     with zipfile.ZipFile(wb) as zf:
         assert 'fullCalcOnLoad="1"' in zf.read("xl/workbook.xml").decode()
+
+
+def test_cli_update_prints_what_moved(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kpixl.cli import main
+
+    wb = fill(build(SEED, tmp_path / "w.xlsx"), actuals={("inquiries", 0): 70, ("orders", 0): 1})
+    assert main(["update", str(changed_plan(tmp_path, [rename_inquiries])), str(wb)]) == 0
+    out = capsys.readouterr().out
+    assert "actuals of orders: 1 month" in out
+    assert "actual inquiries 2026-04 = 70 (no such KPI in the plan)" in out
+    assert main(["report", str(wb), "--format", "json"]) == 0
+    assert '"asof": 1' in capsys.readouterr().out
