@@ -26,24 +26,41 @@ import openpyxl
 import pytest
 import wbtools
 
+from kpixl.api import write
 from kpixl.engine.solve import solve
 from kpixl.loader import loads
 
 pytestmark = pytest.mark.libreoffice
 
 KEYS = wbtools.plan_keys()
+#: The seed plan built with the xlwings control panels (Lite: text boxes; classic: .xlsm with
+#: buttons, a VBA project and an xlwings.conf sheet): the same formulas must still hold.
+XLWINGS = {"xlwings:lite": ("lite", ".xlsx"), "xlwings:classic": ("classic", ".xlsm")}
 Books = dict[str, wbtools.Built | BaseException]
 
 
+def _xlwings_variant(key: str, folder: Path) -> wbtools.Built | BaseException:
+    mode, suffix = XLWINGS[key]
+    plan = wbtools.load_plan("good:seed")
+    try:
+        solution = solve(plan)
+        path = write(solution, folder / f"seed_{mode}{suffix}", xlwings=mode, force=True)
+    except Exception as exc:  # reported by each test of that key
+        return exc
+    return wbtools.Built(key=key, plan=plan, solution=solution, path=path)
+
+
 @pytest.fixture(scope="module")
-def books(kpixl_workbooks: Books,
-          recalc: Callable[..., list[Path]]) -> Books:
-    """Every workbook, recalculated in one soffice run."""
-    items = [b for b in kpixl_workbooks.values() if isinstance(b, wbtools.Built)]
+def books(kpixl_workbooks: Books, recalc: Callable[..., list[Path]],
+          tmp_path_factory: pytest.TempPathFactory) -> Books:
+    """Every workbook (and the xlwings variants), recalculated in one soffice run."""
+    folder = tmp_path_factory.mktemp("xlwings")
+    out: Books = {**kpixl_workbooks, **{k: _xlwings_variant(k, folder) for k in XLWINGS}}
+    items = [b for b in out.values() if isinstance(b, wbtools.Built)]
     outs = recalc(*[b.path for b in items])
-    for b, out in zip(items, outs, strict=True):
-        b.recalculated = out
-    return kpixl_workbooks
+    for b, r in zip(items, outs, strict=True):
+        b.recalculated = r
+    return out
 
 
 def _reads(path: Path) -> tuple[dict[Any, Any], dict[str, Any]]:
@@ -57,7 +74,7 @@ def _formulas(path: Path) -> dict[tuple[str, str], str]:
 
 
 # -- (a) formulas recompute to their cached values ------------------------------------------------
-@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("key", [*KEYS, *XLWINGS])
 def test_formula_cells_recalculate_to_the_cached_engine_value(books: Books,
                                                               key: str) -> None:
     b = wbtools.get(books, key)
@@ -77,7 +94,7 @@ def test_formula_cells_recalculate_to_the_cached_engine_value(books: Books,
 
 
 # -- (b) contract names equal the engine ----------------------------------------------------------
-@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("key", [*KEYS, *XLWINGS])
 def test_defined_names_equal_the_engine_after_recalculation(books: Books,
                                                             key: str) -> None:
     b = wbtools.get(books, key)
@@ -122,7 +139,7 @@ def test_whole_nodes_have_whole_monthly_targets_adding_up_to_the_total(
 
 
 # -- (c) no error values -----------------------------------------------------------------------
-@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("key", [*KEYS, *XLWINGS])
 def test_no_error_values_except_chart_gaps_on_the_dashboard(books: Books,
                                                             key: str) -> None:
     b = wbtools.get(books, key)
