@@ -148,7 +148,7 @@ def pull(workbook: str | os.PathLike[str], out: str | os.PathLike[str] | None = 
     from kpixl.reader import read_workbook
     from kpixl.writer import atomic_path
 
-    data = read_workbook(workbook)
+    data = read_workbook(Path(workbook))
     target = Path(out) if out is not None else Path(workbook).with_suffix(".yaml")
     if target.exists() and not force:
         raise WorkbookError(f"{target}: already exists; use --force to overwrite it")

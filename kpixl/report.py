@@ -24,6 +24,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from kpixl.errors import KpixlError
@@ -123,7 +124,7 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
     from kpixl.pull import workbook_plan
     from kpixl.reader import read_workbook
 
-    data = read_workbook(path)
+    data = read_workbook(Path(path))
     plan = workbook_plan(data)
     if asof is not None and not 0 <= asof <= plan.months:
         raise KpixlError(f"--asof must be within 0..{plan.months}, got {asof}")

@@ -37,11 +37,8 @@ def _nice(top: float) -> float:
         return 1.0
     import math
 
-    mag = 10 ** math.floor(math.log10(top))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * mag >= top:
-            return step * mag
-    return 10 * mag
+    mag = 10.0 ** math.floor(math.log10(top))
+    return next((step * mag for step in (1.0, 2.0, 2.5, 5.0) if step * mag >= top), 10 * mag)
 
 
 def svg_chart(title: str, labels: list[str], series: list[tuple[str, str, list[Any]]]) -> str:

@@ -46,6 +46,7 @@ from kpixl.reader import (
 __all__ = ["UpdateResult", "check_lock", "rebuild", "update"]
 
 UNPLACED_HEAD = ("kind", "id", "month", "value", "note")
+Lost = tuple[Any, Any, Any, Any, Any]  # an Unplaced data row: kind, id, month, value, note
 NOTE = {"en": "Copied by kpixl update from the previous workbook, as values (formulas, formats "
               "and charts are not kept).",
         "ja": "kpixl update が以前のブックから値として複写しました（数式・書式・グラフは複写され"
@@ -105,14 +106,14 @@ def _set(sheet: Sheet, rc: tuple[int, int], value: Any, style: str | None = None
 
 # -- inputs ---------------------------------------------------------------------------------------
 def _merge_inputs(data: WorkbookData, new_d: dict[str, Any], res: UpdateResult
-                  ) -> tuple[dict[str, Any], list[tuple[str, str, str, Any, str]]]:
+                  ) -> tuple[dict[str, Any], list[Lost]]:
     """Inputs to keep (key -> the workbook's value) and unplaced rows."""
     from kpixl.plan_dict import plan_to_dict
     from kpixl.pull import input_value
 
     old_d = plan_to_dict(data.plan)
     keep: dict[str, Any] = {}
-    lost: list[tuple[str, str, str, Any, str]] = []
+    lost: list[Lost] = []
     for key, (was, now) in data.changed().items():
         if key == "in_asof":
             continue
@@ -128,6 +129,11 @@ def _merge_inputs(data: WorkbookData, new_d: dict[str, Any], res: UpdateResult
             res.plan_won.append(f"{key}: the plan changed it from {old} to {new}; the "
                                 f"workbook's {now} was replaced")
     return keep, lost
+
+
+def _lost(row: tuple[Any, ...]) -> Lost:
+    kind, node, label, value, note = (list(row) + [None] * 5)[:5]
+    return (kind, node, label, value, note)
 
 
 def _meta_sheet(plan: Plan) -> Sheet:
@@ -182,14 +188,17 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
             if kind in ("actual", "override") and isinstance(value, int | float):
                 want[(str(kind), str(node), str(label))] = float(value)
             else:
-                lost.append(tuple((list(row) + [None] * 5)[:5]))  # type: ignore[arg-type]
+                lost.append(_lost(row))
     for kind in ("actual", "override"):
         for (node, label), v in data.entered(kind).items():
+            was = want.get((kind, node, label))
+            if was is not None and was != v:  # an unplaced value met a newer entry: keep both
+                lost.append((kind, node, label, was, "superseded by the workbook's value"))
             want[(kind, node, label)] = v
     for (node, label), v in (new_actuals or {}).items():
         want[("actual", node, label)] = v
-    acts = {k: [None] * n for k in merged.nodes}
-    ovrs = {k: [None] * n for k in merged.nodes}
+    acts: dict[str, list[float | None]] = {k: [None] * n for k in merged.nodes}
+    ovrs: dict[str, list[float | None]] = {k: [None] * n for k in merged.nodes}
     counts: dict[tuple[str, str], int] = {}
     for (kind, node, label), v in want.items():
         if node in merged.nodes and label in labels:
@@ -209,11 +218,11 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
         asof = None
     layout = _layout(solution, acts, ovrs, asof)
     for name, rows in (("act_", acts), ("ovr_", ovrs)):
-        for node, row in rows.items():
+        for node, values in rows.items():
             sheet, cells = _cells(layout, f"{name}{node}")
-            for rc, v in zip(cells, row, strict=True):
-                if v is not None:
-                    _set(sheet, rc, v)
+            for rc, cell in zip(cells, values, strict=True):
+                if cell is not None:
+                    _set(sheet, rc, cell)
     if asof is not None:
         sheet, (rc,) = _cells(layout, "in_asof")
         _set(sheet, rc, asof)
@@ -267,12 +276,12 @@ def _grow(sheet: Sheet, last: int) -> None:
 
 
 def _kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Plan,
-         res: UpdateResult) -> list[tuple[str, str, str, Any, str]]:
+         res: UpdateResult) -> list[Lost]:
     from kpixl.layout.labels import sheet_name
 
     old = {k.id: k.status or None for k in data.plan.kfs}
     new = {k.id: k.status or None for k in plan.kfs}
-    lost: list[tuple[str, str, str, Any, str]] = []
+    lost: list[Lost] = []
     if not data.kfs_status:
         return lost
     sheet = _sheet(layout, sheet_name("kfs", merged.locale))
@@ -293,7 +302,7 @@ def _kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Plan,
 
 
 def _extra_sheets(layout: WorkbookLayout, data: WorkbookData, plan: Plan,
-                  lost: list[tuple[str, str, str, Any, str]], res: UpdateResult) -> None:
+                  lost: list[Lost], res: UpdateResult) -> None:
     """Target History, Unplaced data and sheets a user added, as values."""
     from kpixl.layout.styles import build_styles
 
@@ -331,7 +340,7 @@ def _extra_sheets(layout: WorkbookLayout, data: WorkbookData, plan: Plan,
         add(t.sheet, t.header, list(t.rows), True)
         res.carried.append(f"sheet {t.sheet!r} (as values)")
     if lost:
-        add(UNPLACED[plan.locale == "ja"], UNPLACED_HEAD, lost, False)  # type: ignore[arg-type]
+        add(UNPLACED[plan.locale == "ja"], UNPLACED_HEAD, list(lost), False)
     keys = {c.style for s in layout.sheets for c in s.cells.values()} - set(layout.styles)
     layout.styles.update(build_styles(plan, keys))
 

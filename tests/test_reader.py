@@ -205,5 +205,5 @@ def test_entered_data_names_pdca_kfs_inputs_and_unreadable_cells(tmp_path: Path)
 def test_entered_data_refuses_a_stranger_file(tmp_path: Path) -> None:
     plain = tmp_path / "plain.xlsx"
     openpyxl.Workbook().save(plain)
-    with pytest.raises(WorkbookError, match="not a kpixl workbook.*refusing to replace it"):
+    with pytest.raises(WorkbookError, match=r"not a kpixl workbook.*refusing to replace it"):
         entered_data(plain)

@@ -144,6 +144,19 @@ def test_data_without_a_place_goes_to_unplaced_and_comes_back(tmp_path: Path) ->
     assert unplaced_rows(wb) == []
 
 
+def test_an_unplaced_value_meeting_a_newer_entry_stays_unplaced(tmp_path: Path) -> None:
+    wb = fill(build(SEED, tmp_path / "w.xlsx"), actuals={("inquiries", 0): 80})
+    book = openpyxl.load_workbook(wb)
+    sheet = book.create_sheet("Unplaced data")
+    sheet.append(["kind", "id", "month", "value", "note"])
+    sheet.append(["actual", "inquiries", "2026-04", 70, "no such KPI in the plan"])
+    book.save(wb)
+    update(SEED, wb)
+    assert read_workbook(wb).entered() == {("inquiries", "2026-04"): 80}
+    assert unplaced_rows(wb) == [("actual", "inquiries", "2026-04", 70,
+                                  "superseded by the workbook's value")]
+
+
 def test_a_backup_is_kept_beside_the_workbook(tmp_path: Path) -> None:
     wb = fill(build(SEED, tmp_path / "w.xlsx"), actuals={("orders", 0): 1})
     before = wb.read_bytes()
