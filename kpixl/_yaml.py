@@ -13,6 +13,9 @@ PyYAML's event stream (libyaml when available) and never constructs Python objec
 * duplicate keys at any level are problems (the first value is kept);
 * aliases are counted and the expanded size is bounded, so a "billion laughs" document is
   rejected in milliseconds; nesting depth is bounded too (no recursion is used at all).
+
+Problems are worded in the plan's locale (``kpixl.messages``): the loader passes the parsed
+``locale``; without one, a top-level ``locale: ja`` line of the raw text counts.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 import yaml
 
 from kpixl.errors import Problem
+from kpixl.messages import locale_of_text, msg
 
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_NODES", "Document", "parse"]
 
@@ -113,8 +117,9 @@ class _Anchor:
 class _Builder:
     """Builds plain data from events without recursion."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, locale: str) -> None:
         self.source = source
+        self.locale = locale
         self.stack: list[_Frame] = []
         self.entries: list[tuple[str, int]] = []  # (path, line) in document order
         self.problems: list[Problem] = []
@@ -145,8 +150,8 @@ class _Builder:
     def _count(self, n: int, line: int) -> None:
         self.total += n
         if self.total > MAX_NODES:
-            raise _Abort(f"the document is too large: more than {MAX_NODES:,} values "
-                         "(aliases count as the values they repeat)", line, "too-large")
+            raise _Abort(msg("too-large.values", self.locale, limit=f"{MAX_NODES:,}"), line,
+                         "too-large")
         for frame in self.stack:
             frame.size += n
 
@@ -169,8 +174,10 @@ class _Builder:
         path = f"{top.path}.{key}" if top.path else key
         if key in top.value or key in top.first_lines:
             first = top.first_lines.get(key)
-            where = f" (first at line {first})" if first else ""
-            self.problem(path, line, f"duplicate key '{key}'{where}", "duplicate-key")
+            quoted = f"'{key}'"
+            text = (msg("duplicate-key.first", self.locale, name=quoted, first=first) if first
+                    else msg("duplicate-key", self.locale, name=quoted))
+            self.problem(path, line, text, "duplicate-key")
             top.skip = True
         else:
             top.first_lines[key] = line
@@ -184,8 +191,7 @@ class _Builder:
         if isinstance(ev, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
-                raise _Abort("a plan is one YAML document; found a second one (`---`)", line,
-                             "yaml")
+                raise _Abort(msg("yaml.second-document", self.locale), line, "yaml")
             return
         if isinstance(ev, yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentEndEvent):
             return
@@ -214,12 +220,11 @@ class _Builder:
         if isinstance(ev, yaml.ScalarEvent):
             self._count(1, line)
             if ev.value == "<<" and ev.implicit[0]:
-                self.problem(top.path, line, "merge keys (`<<`) are not supported; write the "
-                             "keys out", "merge-key")
+                self.problem(top.path, line, msg("merge-key", self.locale), "merge-key")
             self._set_key(ev.value, line)
             return
         # A non-text key: report it and read (then drop) its value under a placeholder key.
-        self.problem(top.path, line, "a key must be plain text", "key-type")
+        self.problem(top.path, line, msg("key-type", self.locale), "key-type")
         if isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             self._open(ev, f"{top.path}.?", line, as_key=True)
         else:
@@ -228,13 +233,12 @@ class _Builder:
 
     def _open(self, ev: Any, path: str, line: int, as_key: bool = False) -> None:
         if len(self.stack) >= MAX_DEPTH:
-            raise _Abort(f"the document is nested more than {MAX_DEPTH} levels deep", line,
-                         "too-deep")
+            raise _Abort(msg("too-deep", self.locale, limit=MAX_DEPTH), line, "too-deep")
         self._count(1, line)
         is_map = isinstance(ev, yaml.MappingStartEvent)
         kind = "map" if is_map else "seq"
         if ev.tag not in (None, "!", _TAG + kind):
-            self.problem(path, line, f"unsupported tag {ev.tag!r}; plans use plain YAML", "tag")
+            self.problem(path, line, msg("tag.unsupported", self.locale, tag=repr(ev.tag)), "tag")
         frame = _Frame(value={} if is_map else [], path=path, line=line, anchor=ev.anchor,
                        entries_at=len(self.entries))
         if as_key:
@@ -265,14 +269,14 @@ class _Builder:
     def _alias(self, ev: Any, path: str, line: int) -> None:
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
-            raise _Abort(f"the document uses more than {MAX_ALIASES} aliases", line,
+            raise _Abort(msg("too-many-aliases", self.locale, limit=MAX_ALIASES), line,
                          "too-many-aliases")
         name = ev.anchor
         if name in self.open_anchors:
-            raise _Abort(f"alias *{name} refers to a value that contains it", line, "yaml")
+            raise _Abort(msg("yaml.alias-loop", self.locale, name=name), line, "yaml")
         anchor = self.anchors.get(name)
         if anchor is None:
-            raise _Abort(f"alias *{name} names no anchor (&{name}) above it", line, "yaml")
+            raise _Abort(msg("yaml.alias-unknown", self.locale, name=name), line, "yaml")
         self._count(anchor.size, line)
         if not (self.stack and self.stack[-1].muted):
             self.entries.extend((path + rel, ln) for rel, ln in anchor.entries if rel)
@@ -293,15 +297,21 @@ class _Builder:
             expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
             if isinstance(value, expected[tag[len(_TAG):]]):  # type: ignore[arg-type]
                 return float(value) if tag.endswith("float") else value
-            self.problem(path, line, f"{ev.value!r} is not a valid {tag}", "tag")
+            self.problem(path, line, msg("tag.invalid", self.locale, value=repr(ev.value),
+                                         tag=tag), "tag")
             return ev.value
-        self.problem(path, line, f"unsupported tag {tag!r}; plans use plain YAML", "tag")
+        self.problem(path, line, msg("tag.unsupported", self.locale, tag=repr(tag)), "tag")
         return ev.value
 
 
-def parse(text: str, source: str = "plan.yaml") -> Document:
-    """Read one YAML document from ``text`` into plain data with key lines and problems."""
-    builder = _Builder(source)
+def parse(text: str, source: str = "plan.yaml", locale: str | None = None) -> Document:
+    """Read one YAML document from ``text`` into plain data with key lines and problems.
+
+    Problems are worded in ``locale``; None: the locale a ``locale:`` line of ``text`` declares.
+    """
+    if locale is None:
+        locale = locale_of_text(text)
+    builder = _Builder(source, locale)
     doc = Document()
     try:
         for ev in yaml.parse(text, Loader=_Loader):
@@ -315,18 +325,18 @@ def parse(text: str, source: str = "plan.yaml") -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "invalid YAML"
-        bad_line = text.splitlines()[line - 1] if line and line <= text.count("\n") + 1 else ""
-        if "\t" in bad_line:
-            what += " (indent with spaces, not tabs)"
-        doc.problems = [Problem(file=source, path="", line=line, message=f"invalid YAML: {what}",
-                                code="yaml")]
+        lines = text.splitlines()  # the error may sit past the last line (end of the stream)
+        bad_line = lines[line - 1] if line and line <= len(lines) else ""
+        hint = msg("hint.tabs", locale) if "\t" in bad_line else ""
+        doc.problems = [Problem(file=source, path="", line=line, code="yaml",
+                                message=msg("yaml", locale, detail=what, hint=hint))]
         return doc
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
         position = getattr(exc, "position", None)
         line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
         reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
-        doc.problems = [Problem(file=source, path="", line=line,
-                                message=f"invalid YAML: {reason}", code="yaml")]
+        doc.problems = [Problem(file=source, path="", line=line, code="yaml",
+                                message=msg("yaml", locale, detail=reason, hint=""))]
         return doc
     doc.data = builder.result
     doc.problems = builder.problems

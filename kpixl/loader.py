@@ -7,6 +7,10 @@ found and what is expected. Keys, types, enums and ranges come from the field ta
 ``kpixl.schema`` (the same tables the JSON Schema is generated from); the whole-plan rules
 (formula ids exist, roots take a target, splits, funnel links) are checked here. What needs the
 solved graph (cycles, a lever solved twice, free operands, division by zero) is the engine's job.
+
+Messages follow the plan's ``locale`` (``kpixl.messages``): the parsed top-level ``locale`` once
+the YAML is read; before that (a file that is not YAML, or not text) a ``locale: ja`` line of the
+raw text; else English.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from kpixl import _yaml
 from kpixl.errors import PlanError, Problem
 from kpixl.expr import Expr, is_sum_of_ids, refs
+from kpixl.messages import LOCALES, locale_of_text, msg
 from kpixl.model import Funnel, Kfs, Node, Period, Plan, Thresholds
 from kpixl.schema import INVALID, Checker, num, suggest
 
@@ -46,35 +51,37 @@ def load(path: str | os.PathLike[str]) -> Plan:
     """Read and validate the plan file at ``path`` (UTF-8, optional BOM)."""
     source = os.fsdecode(path)
 
-    def fail(message: str, code: str, line: int | None = None) -> PlanError:
-        return PlanError(Problem(file=source, path="", line=line, message=message, code=code))
+    locale = "en"  # no plan read yet; then the locale its bytes declare
+
+    def fail(key: str, code: str, line: int | None = None, **params: object) -> PlanError:
+        return PlanError(Problem(file=source, path="", line=line, code=code,
+                                 message=msg(key, locale, **params)))
 
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise fail("no such file", "file") from None
+        raise fail("file.missing", "file") from None
     except IsADirectoryError:
-        raise fail("is a folder, not a plan file", "file") from None
+        raise fail("file.folder", "file") from None
     except OSError as exc:
-        raise fail(f"cannot be read: {exc.strerror or exc}", "file") from None
+        raise fail("file.unreadable", "file", reason=exc.strerror or exc) from None
+    locale = locale_of_text(data.decode("latin-1"))  # the ASCII of any ASCII-based encoding
     if len(data) > MAX_BYTES:
-        raise fail(f"is larger than {MAX_BYTES // (1024 * 1024)} MB; a plan is a small text file",
-                   "too-large")
+        raise fail("too-large.file", "too-large", mb=MAX_BYTES // (1024 * 1024))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise fail("is UTF-16 text; save the plan as UTF-8", "encoding")
+        raise fail("encoding.utf16", "encoding")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        hint = ""
+        key = "encoding.not-utf8"
         try:
             data.decode("cp932")
-            hint = " (it looks like Shift_JIS)"
+            key = "encoding.shift-jis"
         except UnicodeDecodeError:
             pass
-        raise fail(f"is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded{hint}; "
-                   "save the plan as UTF-8", "encoding", line) from None
+        raise fail(key, "encoding", line, byte=f"{data[exc.start]:02x}") from None
     return loads(text, source)
 
 
@@ -82,16 +89,19 @@ def loads(text: str, source: str = "plan.yaml") -> Plan:
     """Parse and validate plan text; ``source`` names the file in messages."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    locale = locale_of_text(text)
     if len(text) > MAX_BYTES:
-        raise PlanError(Problem(file=source, path="", code="too-large", message=f"is larger "
-                                f"than {MAX_BYTES // (1024 * 1024)} MB; a plan is a small text "
-                                "file"))
-    doc = _yaml.parse(text, source)
-    chk = Checker(source, doc.lines)
+        raise PlanError(Problem(file=source, path="", code="too-large", message=msg(
+            "too-large.file", locale, mb=MAX_BYTES // (1024 * 1024))))
+    doc = _yaml.parse(text, source, locale)
+    declared = doc.data.get("locale") if isinstance(doc.data, dict) else None
+    if declared in LOCALES and declared != locale:  # e.g. `locale: ja` in a flow mapping
+        locale = declared
+        doc = _yaml.parse(text, source, locale)
+    chk = Checker(source, doc.lines, locale)
     chk.problems.extend(doc.problems)
     if doc.data is None and not doc.problems:
-        chk.error("", "the plan is empty; it needs at least kpixl, title, period, kgi and kpis",
-                  "empty")
+        chk.error("", chk.t("empty.plan"), "empty")
     plan = None
     if doc.data is not None:
         plan = _Build(chk, doc.data).plan()
@@ -125,7 +135,7 @@ class _Build:
         self._nodes(top.get("kpis"))
         kgi: str = top.get("kgi", "")
         if kgi and self.nodes and kgi not in self.nodes:
-            chk.error("kgi", f"names no node in kpis: {kgi!r}{suggest(kgi, self.nodes)}",
+            chk.error("kgi", chk.t("unknown-id", id=repr(kgi), hint=chk.suggest(kgi, self.nodes)),
                       "unknown-id")
         funnels = self._funnels(top.get("funnels"))
         kfs = self._kfs(top.get("kfs"))
@@ -157,17 +167,17 @@ class _Build:
         if weights is None:
             return (1.0,) * months
         if len(weights) != months and months_known:
-            self.chk.error("seasonality", f"must have one weight per plan month ({months}), "
-                           f"got {len(weights)}", "length")
+            self.chk.error("seasonality", self.chk.t("length.seasonality", months=months,
+                                                     got=len(weights)), "length")
         elif not sum(weights) > 0:
-            self.chk.error("seasonality", "must have a positive sum; all weights are 0", "range")
+            self.chk.error("seasonality", self.chk.t("range.weights"), "range")
         return tuple(float(w) for w in weights)
 
     def _thresholds(self, raw: dict[str, Any]) -> Thresholds:
         on_track, at_risk = raw.get("on_track", 1.0), raw.get("at_risk", 0.9)
         if at_risk > on_track:
-            self.chk.error("thresholds.at_risk", f"must be <= on_track ({num(on_track)}), "
-                           f"got {num(at_risk)}", "range")
+            self.chk.error("thresholds.at_risk", self.chk.t("range.at-risk", on_track=num(on_track),
+                                                            got=num(at_risk)), "range")
         return Thresholds(on_track=float(on_track), at_risk=float(at_risk))
 
     # -- nodes ---------------------------------------------------------------------------------
@@ -176,10 +186,10 @@ class _Build:
         if raw is None:
             return
         if not isinstance(raw, dict):
-            chk.error("kpis", f"must be a mapping of node id -> node, got {chk.show(raw)}", "type")
+            chk.error("kpis", chk.t("type.kpis", got=chk.show(raw)), "type")
             return
         if not raw:
-            chk.error("kpis", "must hold at least one node", "empty")
+            chk.error("kpis", chk.t("empty.kpis"), "empty")
         for nid, node in raw.items():
             path = f"kpis.{nid}"
             chk.id(nid, path)
@@ -207,11 +217,12 @@ class _Build:
                 continue
             seen.add(ref)
             if ref == nid:
-                self.chk.error(f"{path}.formula", f"uses {nid!r} itself; a node cannot be "
-                               "computed from its own value", "self-reference")
+                self.chk.error(f"{path}.formula", self.chk.t("self-reference", id=repr(nid)),
+                               "self-reference")
             elif ref not in self.nodes:
-                self.chk.error(f"{path}.formula", f"uses unknown id {ref!r}"
-                               f"{suggest(ref, self.nodes)}", "unknown-id")
+                self.chk.error(f"{path}.formula", self.chk.t(
+                    "unknown-id.formula", id=repr(ref), hint=self.chk.suggest(ref, self.nodes)),
+                    "unknown-id")
                 known = False
             else:
                 self.users.setdefault(ref, []).append(nid)
@@ -223,13 +234,11 @@ class _Build:
         chk = self.chk
         given = chk.given(path)
         if "value" in given and "formula" in given:
-            chk.error(path, "has both `value` and `formula`; a node is an assumption (value) or "
-                      "derived (formula), not both", "kind")
+            chk.error(path, chk.t("kind"), "kind")
         derived = "formula" in given
         for key in ("split", "lag"):
             if key in given and not derived:
-                chk.error(f"{path}.{key}", f"only a derived node (one with a formula) takes "
-                          f"`{key}`", "derived-only")
+                chk.error(f"{path}.{key}", chk.t("derived-only", name=key), "derived-only")
         if "split" in f and nid in self.exprs:
             self._split(f["split"], self.exprs[nid], f"{path}.split")
         bounds = f.get("bounds") or ((0.0, 1.0) if f.get("unit") == "%" else None)
@@ -241,54 +250,52 @@ class _Build:
         if any(suggest(key, ["target"]) for key in given if key != "target"):
             know_roots = False  # a misspelt target was reported as an unknown key
         if users and "target" in given:
-            chk.error(f"{path}.target", f"only roots take a target; the target of {nid!r} is "
-                      f"back-calculated from {', '.join(map(repr, users))}", "target-not-root")
+            chk.error(f"{path}.target", chk.t("target-not-root", id=repr(nid),
+                                              users=", ".join(map(repr, users))),
+                      "target-not-root")
         elif not users and "value" in given and "target" in given:
-            chk.error(f"{path}.target", "an assumption takes `value`, not a target: two sources "
-                      "for one number", "target-on-assumption")
+            chk.error(f"{path}.target", chk.t("target-on-assumption"), "target-on-assumption")
         elif not users and know_roots and "value" not in given and "target" not in given:
-            chk.error(f"{path}.target", f"is required on a root: no formula uses {nid!r}, so its "
-                      "goal must be given", "target-required")
+            chk.error(f"{path}.target", chk.t("target-required", id=repr(nid)), "target-required")
 
     def _range(self, x: float, path: str, bounds: tuple[float, float] | None, signed: bool,
                rate: bool) -> None:
+        chk = self.chk
         if x < 0 and not signed:
-            self.chk.error(path, f"must not be negative, got {num(x)} (set `signed: true` if it "
-                           "can be)", "negative")
+            chk.error(path, chk.t("negative", got=num(x)), "negative")
         elif bounds is not None and not bounds[0] <= x <= bounds[1]:
             hint = ""
             if rate and 1 < x <= 100:
-                hint = f" (did you mean {num(x)}%? write {num(x / 100)})"
-            self.chk.error(path, f"must be within [{num(bounds[0])}, {num(bounds[1])}], got "
-                           f"{num(x)}{hint}", "bounds")
+                hint = chk.t("hint.percent-rate", pct=num(x), fraction=num(x / 100))
+            chk.error(path, chk.t("bounds", low=num(bounds[0]), high=num(bounds[1]), got=num(x),
+                                  hint=hint), "bounds")
 
     def _split(self, raw: Any, expr: Expr, path: str) -> None:
         chk = self.chk
         if not is_sum_of_ids(expr):
-            chk.error(path, "is only for a formula that is a plain sum of ids (such as "
-                      "`new + existing`)", "split-not-sum")
+            chk.error(path, chk.t("split-not-sum"), "split-not-sum")
             return
         if not isinstance(raw, dict):
-            chk.error(path, f"must be a mapping of operand id -> share, got {chk.show(raw)}",
-                      "type")
+            chk.error(path, chk.t("type.split", got=chk.show(raw)), "type")
             return
         operands = list(dict.fromkeys(refs(expr)))
         total, ok = 0.0, True
         for key, share in raw.items():
             share_path = f"{path}.{key}"
             if key not in operands:
-                chk.error(share_path, f"{key!r} is not an operand of the formula (operands: "
-                          f"{', '.join(operands)}){suggest(key, operands)}", "split-operand")
+                chk.error(share_path, chk.t("split-operand", name=repr(key),
+                                            operands=", ".join(operands),
+                                            hint=chk.suggest(key, operands)), "split-operand")
             x = chk.number(share, share_path)
             if x is INVALID:
                 ok = False
             elif not 0 <= x <= 1:
-                chk.error(share_path, f"must be a share within [0, 1], got {num(x)}", "range")
+                chk.error(share_path, chk.t("range.share", got=num(x)), "range")
                 ok = False
             else:
                 total += x
         if ok and abs(total - 1) > SPLIT_TOLERANCE:
-            chk.error(path, f"shares must add up to 1, got {num(total)}", "split-sum")
+            chk.error(path, chk.t("split-sum", total=num(total)), "split-sum")
 
     def _node(self, nid: str, f: dict[str, Any]) -> Node:
         formula = f.get("formula")
@@ -323,8 +330,7 @@ class _Build:
         if raw is None:
             return ()
         if not isinstance(raw, dict):
-            chk.error("funnels", f"must be a mapping of funnel id -> stages, got {chk.show(raw)}",
-                      "type")
+            chk.error("funnels", chk.t("type.funnels", got=chk.show(raw)), "type")
             return ()
         out = []
         for fid, value in raw.items():
@@ -338,8 +344,7 @@ class _Build:
                 stages, confidence = fields.get("stages", INVALID), fields.get("confidence")
                 items_path = f"{path}.stages"
             else:
-                chk.error(path, "must be a list of stage ids or {stages: [...], confidence: c}, "
-                          f"got {chk.show(value)}", "type")
+                chk.error(path, chk.t("type.funnel", got=chk.show(value)), "type")
                 continue
             if stages is INVALID:
                 continue
@@ -352,10 +357,12 @@ class _Build:
         seen: set[str] = set()
         for i, sid in enumerate(stages):
             if sid not in self.nodes and self.nodes:
-                chk.error(f"{stage_path}[{i}]", f"names no node in kpis: {sid!r}"
-                          f"{suggest(sid, self.nodes)}", "unknown-id")
+                chk.error(f"{stage_path}[{i}]", chk.t("unknown-id", id=repr(sid),
+                                                      hint=chk.suggest(sid, self.nodes)),
+                          "unknown-id")
             elif sid in seen:
-                chk.error(f"{stage_path}[{i}]", f"repeats the stage {sid!r}", "duplicate-stage")
+                chk.error(f"{stage_path}[{i}]", chk.t("duplicate-stage", id=repr(sid)),
+                          "duplicate-stage")
             seen.add(sid)
         for upper, lower in itertools.pairwise(stages):
             if upper not in self.nodes or lower not in self.nodes or upper == lower:
@@ -364,16 +371,15 @@ class _Build:
                 continue  # its formula was reported already
             expr = self.exprs.get(lower)
             if expr is None or upper not in set(refs(expr)):
-                why = "it has no formula" if expr is None else "its formula does not use it"
-                chk.error(path, f"stage {lower!r} does not follow from {upper!r}: {lower!r} must "
-                          f"be derived with a formula that uses {upper!r} ({why})", "funnel-link")
+                key = "funnel-link.no-formula" if expr is None else "funnel-link.not-used"
+                chk.error(path, chk.t(key, lower=repr(lower), upper=repr(upper)), "funnel-link")
 
     def _kfs(self, raw: Any) -> tuple[Kfs, ...]:
         chk = self.chk
         if raw is None:
             return ()
         if not isinstance(raw, list):
-            chk.error("kfs", f"must be a list of initiatives, got {chk.show(raw)}", "type")
+            chk.error("kfs", chk.t("type.kfs", got=chk.show(raw)), "type")
             return ()
         out, first = [], dict[str, str]()
         for i, item in enumerate(raw):
@@ -383,14 +389,15 @@ class _Build:
                 continue
             kid = f.get("id")
             if kid is not None and kid in first:
-                chk.error(f"{path}.id", f"duplicate KFS id {kid!r} (also {first[kid]})",
+                chk.error(f"{path}.id", chk.t("duplicate-id", id=repr(kid), other=first[kid]),
                           "duplicate-id")
             elif kid is not None:
                 first[kid] = path
             for j, ref in enumerate(f.get("kpis", ())):
                 if self.nodes and ref not in self.nodes:
-                    chk.error(f"{path}.kpis[{j}]", f"names no node in kpis: {ref!r}"
-                              f"{suggest(ref, self.nodes)}", "unknown-id")
+                    chk.error(f"{path}.kpis[{j}]", chk.t("unknown-id", id=repr(ref),
+                                                         hint=chk.suggest(ref, self.nodes)),
+                              "unknown-id")
             if "id" in f and "name" in f:
                 out.append(Kfs(id=f["id"], name=f["name"], kpis=tuple(f.get("kpis", ())),
                                owner=f.get("owner", ""), due=f.get("due"),

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from kpixl.errors import Problem
 from kpixl.expr import ExprError
 from kpixl.expr import parse as parse_formula
+from kpixl.messages import MESSAGES, msg
 
 __all__ = [
     "CURRENCY_PATTERN",
@@ -315,7 +316,7 @@ INVALID: Any = object()
 """Returned by the checks for a value that was reported as a problem."""
 
 _ID_RE = re.compile(ID_PATTERN)
-_PATTERN_HINTS = {CURRENCY_PATTERN: "a 3-letter ISO 4217 code in capitals such as JPY or USD"}
+_PATTERN_KEYS = {CURRENCY_PATTERN: "type.currency"}  # message key of a pattern; else type.pattern
 _CURRENCY_HINTS = {
     **{code: code for code in ("JPY", "USD", "EUR", "GBP", "CNY", "KRW", "TWD", "HKD", "SGD",
                                "AUD", "CAD", "CHF", "INR", "THB")},
@@ -336,10 +337,37 @@ def num(x: float) -> str:
     return str(x)
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
+def suggest(word: str, choices: Iterable[str], locale: str = "en") -> str:
     """`` (did you mean 'target'?)`` for a close match, else ``""``."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    return msg("hint.did-you-mean", locale, match=repr(match[0])) if match else ""
+
+
+# kpixl.expr words its errors in English only: each form, as a message key of kpixl.messages
+_FORMULA_ERRORS = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
+    (r"must be an arithmetic expression such as", "formula.empty"),
+    (r"is (?P<length>\d+) characters long; at most (?P<limit>\d+) are allowed$",
+     "formula.too-long"),
+    (r"is not valid arithmetic \((?P<reason>.*)\): (?P<text>.*)$", "formula.syntax"),
+    (r"is not valid arithmetic: (?P<text>.*)$", "formula.invalid"),
+    (r"is nested too deeply$", "formula.too-deep"),
+    (r"has a number that is not finite$", "formula.not-finite"),
+    (r"may only use ids, numbers, \+ - \* / and parentheses; found (?P<found>.*)$",
+     "formula.found"),
+))
+_FORMULA_FOUND = {en: key for key, (en, _) in MESSAGES.items() if key.startswith("formula.found.")}
+
+
+def formula_message(error: str, locale: str) -> str:
+    """A formula error of ``kpixl.expr`` (English) in ``locale``; unchanged when not known."""
+    for pattern, key in _FORMULA_ERRORS:
+        found = pattern.match(error)
+        if found:
+            params = found.groupdict()
+            if "found" in params and params["found"] in _FORMULA_FOUND:
+                params["found"] = msg(_FORMULA_FOUND[params["found"]], locale)
+            return msg(key, locale, **params)
+    return error
 
 
 def join(path: str, key: str) -> str:
@@ -355,9 +383,10 @@ def _parent(path: str) -> str:
 class Checker:
     """Collects problems while checking plain YAML data against the field tables."""
 
-    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+    def __init__(self, source: str, lines: Mapping[str, int], locale: str = "en") -> None:
         self.source = source
         self.lines = lines
+        self.locale = locale  # of the messages (kpixl.messages)
         self.problems: list[Problem] = []
         self._given: dict[str, frozenset[str]] = {}
 
@@ -369,30 +398,36 @@ class Checker:
         self.problems.append(Problem(file=self.source, path=path, line=line, message=message,
                                      code=code))
 
+    def t(self, key: str, **params: object) -> str:
+        """The message ``key`` of ``kpixl.messages`` in the plan's locale."""
+        return msg(key, self.locale, **params)
+
+    def suggest(self, word: str, choices: Iterable[str]) -> str:
+        """A "did you mean" hint in the plan's locale, or ``""``."""
+        return suggest(word, choices, self.locale)
+
     def given(self, path: str) -> frozenset[str]:
         """The keys the file gives in the mapping at ``path`` (valid or not)."""
         return self._given.get(path, frozenset())
 
-    @staticmethod
-    def show(value: Any) -> str:
+    def show(self, value: Any) -> str:
         """How a found value is quoted in messages."""
         if value is None:
-            return "nothing (null)"
+            return self.t("value.null")
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, int | float):
             return num(value)
         if isinstance(value, str):
             return repr(value if len(value) <= 60 else value[:57] + "...")
-        return "a mapping" if isinstance(value, dict) else "a list"
+        return self.t("value.mapping" if isinstance(value, dict) else "value.list")
 
     def mapping(self, raw: Any, path: str, table: str) -> dict[str, Any] | None:
         """Check a mapping against ``table``: unknown and missing keys, then each field."""
         specs = {spec.name: spec for spec in TABLES[table]}
         if not isinstance(raw, dict):
             needs = ", ".join(s.name for s in specs.values() if s.required)
-            self.error(path, f"must be a mapping with keys such as {needs}, got "
-                       f"{self.show(raw)}", "type")
+            self.error(path, self.t("type.mapping-of", keys=needs, got=self.show(raw)), "type")
             return None
         self._given[path] = frozenset(raw)
         out: dict[str, Any] = {}
@@ -401,20 +436,28 @@ class Checker:
             spec = specs.get(key)
             if spec is None:
                 close = difflib.get_close_matches(key, list(specs), n=1, cutoff=0.6)
-                hint = f" (did you mean {close[0]!r}?)" if close else (
-                    f"; expected one of {', '.join(specs)}")
+                hint = (self.t("hint.did-you-mean", match=repr(close[0])) if close else
+                        self.t("hint.expected-keys", keys=", ".join(specs)))
                 meant.update(close)
-                self.error(join(path, key), f"unknown key {key!r}{hint}", "unknown-key")
+                self.error(join(path, key), self.t("unknown-key", name=repr(key), hint=hint),
+                           "unknown-key")
                 continue
             checked = self.check(spec, value, join(path, key))
             if checked is not INVALID:
                 out[key] = checked
         for spec in specs.values():
             if spec.required and spec.name not in raw and spec.name not in meant:
-                what = spec.description.rstrip(".")
-                self.error(join(path, spec.name), f"is required ({what[0].lower()}{what[1:]})",
+                self.error(join(path, spec.name), self.t("required", what=self._what(table, spec)),
                            "required")
         return out
+
+    def _what(self, table: str, spec: FieldSpec) -> str:
+        """A field's description as the "required" message quotes it."""
+        key = f"field.{table}.{spec.name}"
+        if key in MESSAGES:
+            return self.t(key)
+        what = spec.description.rstrip(".")
+        return what[0].lower() + what[1:]
 
     def field(self, table: str, name: str, value: Any, path: str) -> Any:
         """Check ``value`` as the field ``name`` of ``table``."""
@@ -427,7 +470,7 @@ class Checker:
         if kind == "object":
             assert spec.of is not None
             return self.mapping(value, path, spec.of) if isinstance(value, dict) else (
-                self._type(path, "a mapping", value))
+                self._type(path, "mapping", value))
         if kind in ("nodes", "funnels", "kfs", "split"):
             return value  # checked by the loader, which knows the whole plan
         if kind in ("ids", "numbers", "bounds"):
@@ -442,14 +485,16 @@ class Checker:
         if kind == "bool":
             if isinstance(value, bool):
                 return value
-            return self._type(path, "true or false", value)
+            return self._type(path, "bool", value)
         if not isinstance(value, str):
-            quote = f" (quote it: \"{self.show(value)}\")" if isinstance(value, int | float) else ""
+            quote = self.t("hint.quote", text=self.show(value)) if isinstance(
+                value, int | float) else ""
             return self._type(path, "text", value, quote)
         return self._text(spec, value, path)
 
     def _type(self, path: str, expected: str, value: Any, hint: str = "") -> Any:
-        self.error(path, f"must be {expected}, got {self.show(value)}{hint}", "type")
+        """Report a value of the wrong type; ``expected`` names a ``type.*`` message."""
+        self.error(path, self.t(f"type.{expected}", got=self.show(value), hint=hint), "type")
         return INVALID
 
     def number(self, value: Any, path: str) -> Any:
@@ -457,16 +502,16 @@ class Checker:
         if isinstance(value, bool) or not isinstance(value, int | float):
             hint = ""
             if isinstance(value, str) and value.strip().endswith("%"):
-                hint = " (write a fraction: 0.4 for 40%)"
+                hint = self.t("hint.percent-text")
             elif isinstance(value, str) and "," in value:
-                hint = " (write 1000 or 1_000, without commas)"
-            return self._type(path, "a number", value, hint)
+                hint = self.t("hint.commas")
+            return self._type(path, "number", value, hint)
         try:
             x = float(value)
         except OverflowError:
-            return self._type(path, "a number of a usable size", value)
+            return self._type(path, "usable-number", value)
         if not math.isfinite(x):
-            return self._type(path, "a finite number", value)
+            return self._type(path, "finite-number", value)
         return x
 
     def integer(self, spec: FieldSpec, value: Any, path: str) -> Any:
@@ -474,10 +519,10 @@ class Checker:
         if x is INVALID:
             return x
         if not x.is_integer():
-            return self._type(path, "a whole number", value)
+            return self._type(path, "whole-number", value)
         if spec.enum and int(x) not in spec.enum:
             choices = " or ".join(map(str, spec.enum))
-            self.error(path, f"must be {choices}, got {num(x)}", "enum")
+            self.error(path, self.t("enum.number", choices=choices, got=num(x)), "enum")
             return INVALID
         x = self._limits(spec, x, path)
         return x if x is INVALID else int(x)
@@ -486,80 +531,79 @@ class Checker:
         lo, hi = spec.minimum, spec.maximum
         xlo, xhi = spec.exclusive_minimum, spec.exclusive_maximum
         if lo is not None and hi is not None and not lo <= x <= hi:
-            expected = f"within [{num(lo)}, {num(hi)}]"
+            text = self.t("range.within", low=num(lo), high=num(hi), got=num(x), hint="")
         elif xlo is not None and xhi is not None and not xlo < x < xhi:
-            expected = f"between {num(xlo)} and {num(xhi)} (exclusive)"
+            text = self.t("range.between", low=num(xlo), high=num(xhi), got=num(x))
         elif lo is not None and hi is None and x < lo:
-            expected = f">= {num(lo)}"
+            text = self.t("range.at-least", low=num(lo), got=num(x))
         elif xlo is not None and xhi is None and x <= xlo:
-            expected = f"> {num(xlo)}"
+            text = self.t("range.above", low=num(xlo), got=num(x))
         else:
             return x
-        self.error(path, f"must be {expected}, got {num(x)}", "range")
+        self.error(path, text, "range")
         return INVALID
 
     def _text(self, spec: FieldSpec, value: str, path: str) -> Any:
         kind = spec.kind
         if spec.min_length and not value.strip():
-            self.error(path, "must not be empty", "empty")
+            self.error(path, self.t("empty"), "empty")
             return INVALID
         if kind == "enum" and value not in spec.enum:
             choices = ", ".join(map(str, spec.enum))
-            hint = suggest(value, map(str, spec.enum))
-            self.error(path, f"must be one of {choices}, got {value!r}{hint}", "enum")
+            hint = self.suggest(value, map(str, spec.enum))
+            self.error(path, self.t("enum", choices=choices, got=repr(value), hint=hint), "enum")
             return INVALID
         if kind == "formula":
             try:
                 return (value.strip(), parse_formula(value))
             except ExprError as exc:
-                self.error(path, str(exc), "formula")
+                self.error(path, formula_message(str(exc), self.locale), "formula")
                 return INVALID
         if kind in ("date", "month"):
             return self._date(value, path, kind == "month")
         if spec.pattern and not re.match(spec.pattern, value):
-            expected = _PATTERN_HINTS.get(spec.pattern, f"text matching {spec.pattern}")
             meant = _CURRENCY_HINTS.get(value.strip().upper()) if spec.name == "currency" else None
-            hint = f" (did you mean {meant!r}?)" if meant else ""
-            return self._type(path, expected, value, hint)
+            hint = self.t("hint.did-you-mean", match=repr(meant)) if meant else ""
+            key = _PATTERN_KEYS.get(spec.pattern, "type.pattern")
+            self.error(path, self.t(key, pattern=spec.pattern, got=self.show(value), hint=hint),
+                       "type")
+            return INVALID
         return value
 
     def _date(self, value: str, path: str, month_only: bool) -> Any:
-        pattern, form = (MONTH_PATTERN, "a month as YYYY-MM") if month_only else (
-            DATE_PATTERN, "a date as YYYY-MM-DD")
+        pattern, form = (MONTH_PATTERN, "month") if month_only else (DATE_PATTERN, "date")
         if not re.match(pattern, value):
-            hint = f" (give only the month: {value[:7]!r})" if (
+            hint = self.t("hint.month-only", month=repr(value[:7])) if (
                 month_only and re.match(DATE_PATTERN, value)) else ""
             return self._type(path, form, value, hint)
         try:
             parts = [int(p) for p in value.split("-")]
             day = dt.date(parts[0], parts[1], parts[2] if not month_only else 1)
         except ValueError:
-            self.error(path, f"must be {form} that exists, got {value!r}", "date")
+            form_text = self.t("date.form-month" if month_only else "date.form-day")
+            self.error(path, self.t("date", form=form_text, got=repr(value)), "date")
             return INVALID
         return (day.year, day.month) if month_only else day
 
     def id(self, value: Any, path: str) -> bool:
         """True for a valid, unreserved id; reports the problem otherwise."""
         if not isinstance(value, str) or not _ID_RE.match(value):
-            self.error(path, f"must be an id: a lowercase letter, then lowercase letters, digits "
-                       f"or _ (at most 40 characters), got {self.show(value)}", "id")
+            self.error(path, self.t("id", got=self.show(value)), "id")
             return False
         if value in RESERVED_IDS:
-            self.error(path, f"{value!r} is reserved (it names a plan-wide workbook cell); "
-                       "choose another id", "reserved-id")
+            self.error(path, self.t("reserved-id", id=repr(value)), "reserved-id")
             return False
         return True
 
     def _list(self, spec: FieldSpec, value: Any, path: str) -> Any:
         if not isinstance(value, list):
-            return self._type(path, "a list", value)
+            return self._type(path, "list", value)
         if spec.min_items and len(value) < spec.min_items:
-            s = "" if spec.min_items == 1 else "s"
-            self.error(path, f"must have at least {spec.min_items} item{s}, got {len(value)}",
-                       "length")
+            key = "length.item" if spec.min_items == 1 else "length.items"
+            self.error(path, self.t(key, count=spec.min_items, got=len(value)), "length")
             return INVALID
         if spec.kind == "bounds" and len(value) != 2:
-            return self._type(path, "[low, high]", value)
+            return self._type(path, "bounds", value)
         out, ok = [], True
         for i, item in enumerate(value):
             item_path = f"{path}[{i}]"
@@ -569,7 +613,8 @@ class Checker:
                 continue
             x = self.number(item, item_path)
             if x is not INVALID and spec.minimum is not None and x < spec.minimum:
-                self.error(item_path, f"must be >= {num(spec.minimum)}, got {num(x)}", "range")
+                self.error(item_path, self.t("range.at-least", low=num(spec.minimum), got=num(x)),
+                           "range")
                 x = INVALID
             ok &= x is not INVALID
             out.append(x)
@@ -577,8 +622,8 @@ class Checker:
             return INVALID
         if spec.kind == "bounds":
             if out[0] > out[1]:
-                self.error(path, f"must be [low, high] with low <= high, got [{num(out[0])}, "
-                           f"{num(out[1])}]", "range")
+                self.error(path, self.t("range.low-high", low=num(out[0]), high=num(out[1])),
+                           "range")
                 return INVALID
             return (out[0], out[1])
         return out

@@ -177,8 +177,6 @@ def test_check_json_reports_a_missing_file() -> None:
     assert (got.returncode, problem["file"], problem["code"]) == (1, "no-such-plan.yaml", "file")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cli.md says messages follow the plan's locale; "
-                   "`kpixl check` on a `locale: ja` plan prints English SMART warnings")
 def test_check_messages_follow_a_japanese_plans_locale() -> None:
     got = kpixl("check", SEED)
     messages = [ERROR_LINE.match(line).group("message") for line in got.stdout.splitlines()]  # type: ignore[union-attr]

@@ -9,6 +9,8 @@
   For ``down`` nodes "best" is the lowest past value and the check mirrors (a target below
   best x (1 - realism), or for rates below the best past rate).
 * Time-related: ``due`` on every root, within the plan period or at its end.
+
+Messages follow the plan's locale (``kpixl.messages``); the workbook's SMART sheet shows them too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from kpixl.engine.solve import Solution
 from kpixl.errors import Problem
+from kpixl.messages import msg
 
 __all__ = ["SmartResult", "smart_checks"]
 
@@ -34,6 +37,7 @@ class SmartResult:
 def smart_checks(solution: Solution) -> tuple[list[SmartResult], list[Problem]]:
     """Per node and letter, whether the check passes; and the warnings to print."""
     plan = solution.plan
+    locale = plan.locale
     results: list[SmartResult] = []
     warnings: list[Problem] = []
 
@@ -52,43 +56,45 @@ def smart_checks(solution: Solution) -> tuple[list[SmartResult], list[Problem]]:
     for n, node in plan.nodes.items():
         res = solution.nodes[n]
         add(n, "S", "description", None if node.description.strip() else
-            "no description: say what is counted and how (formula and denominator)")
+            msg("smart_s", locale))
         add(n, "M", "target", None)
         needs_owner = res.role == "root" or node.kind == "lever"
-        add(n, "A", "owner", "no owner: name who is responsible"
+        add(n, "A", "owner", msg("smart_a", locale)
             if needs_owner and not node.owner.strip() else None)
         add(n, "R", "history", _realism(node.history, node.baseline, res.goal, node.is_rate,
-                                        node.direction, plan.realism))
-        msg = None
+                                        node.direction, plan.realism, locale))
+        due = None
         if res.role == "root":
             if node.due is None:
-                msg = "no due date: give `due` within the plan period"
+                due = msg("smart_t.missing", locale)
             elif not start <= node.due <= end:
-                msg = (f"due {node.due.isoformat()} is outside the plan period "
-                       f"{start.isoformat()}..{end.isoformat()}")
-        add(n, "T", "due", msg)
+                due = msg("smart_t.outside", locale, due=node.due.isoformat(),
+                          start=start.isoformat(), end=end.isoformat())
+        add(n, "T", "due", due)
     return results, warnings
 
 
 def _realism(history: tuple[float, ...], baseline: float | None, target: float, is_rate: bool,
-             direction: str, realism: float) -> str | None:
+             direction: str, realism: float, locale: str) -> str | None:
     past = [*history, *([baseline] if baseline is not None else [])]
     if not past:
         return None
     if direction == "up":
         best = max(past)
         if is_rate:
-            return (f"target {target:.4g} is above the best past rate {best:.4g}"
+            return (msg("smart_r.rate-above", locale, target=f"{target:.4g}", best=f"{best:.4g}")
                     if target > best else None)
         if best > 0 and target > best * (1 + realism):
-            return (f"target {target:,.10g} needs {target / best - 1:.0%} growth over the best "
-                    f"past value {best:,.10g} (more than {realism:.0%})")
+            return msg("smart_r.growth", locale, target=f"{target:,.10g}",
+                       change=f"{target / best - 1:.0%}", best=f"{best:,.10g}",
+                       realism=f"{realism:.0%}")
         return None
     best = min(past)
     if is_rate:
-        return (f"target {target:.4g} is below the best past rate {best:.4g}"
+        return (msg("smart_r.rate-below", locale, target=f"{target:.4g}", best=f"{best:.4g}")
                 if target < best else None)
     if best > 0 and target < best * (1 - realism):
-        return (f"target {target:,.10g} needs a {1 - target / best:.0%} cut from the best past "
-                f"value {best:,.10g} (more than {realism:.0%})")
+        return msg("smart_r.cut", locale, target=f"{target:,.10g}",
+                   change=f"{1 - target / best:.0%}", best=f"{best:,.10g}",
+                   realism=f"{realism:.0%}")
     return None

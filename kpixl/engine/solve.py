@@ -9,6 +9,8 @@ parent's target (up for a need, down for a divisor), before its own operands are
 
 Every number is recorded as a :mod:`recipe <kpixl.engine.recipe>` first and then evaluated, so the
 workbook formulas (rendered from the same recipes) cannot disagree with the engine.
+
+Problems are worded in the plan's locale (``kpixl.messages``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Literal
 from kpixl import expr as ex
 from kpixl.engine import recipe as rc
 from kpixl.errors import PlanError, Problem
+from kpixl.messages import msg
 from kpixl.model import Node, Plan
 from kpixl.rounding import guard
 
@@ -82,6 +85,10 @@ class _Solver:
         self.values: dict[str, float] = {}
 
     # -- messages -----------------------------------------------------------------------------
+    def t(self, key: str, **params: object) -> str:
+        """The message ``key`` of ``kpixl.messages`` in the plan's locale."""
+        return msg(key, self.plan.locale, **params)
+
     def problem(self, path: str, message: str, code: str, severity: str = "error") -> None:
         line = self.plan.lines.get(path) or self.plan.lines.get(path.rsplit(".", 1)[0])
         p = Problem(file=self.plan.source, path=path, line=line, message=message, code=code,
@@ -112,8 +119,8 @@ class _Solver:
             if n not in state:
                 visit(n)
         for cycle in found:
-            self.problem(f"kpis.{cycle[0]}.formula",
-                         "formulas form a cycle: " + " -> ".join(cycle), "cycle")
+            self.problem(f"kpis.{cycle[0]}.formula", self.t("cycle", cycle=" -> ".join(cycle)),
+                         "cycle")
         return not found
 
     def is_determined(self, n: str, memo: dict[str, bool]) -> bool:
@@ -181,8 +188,7 @@ class _Solver:
                 self.solve_node(n, shift=0)
         for n in self.nodes:
             if n not in self.recipes and not self.errors:
-                self.problem(f"kpis.{n}", "its target cannot be computed: no formula solves it "
-                             "(give it a value, or use it in a formula that is solved)", "unsolved")
+                self.problem(f"kpis.{n}", self.t("unsolved"), "unsolved")
         if self.errors:
             raise PlanError(self.errors)
         return self.finish(determined)
@@ -205,7 +211,8 @@ class _Solver:
             try:
                 recipe, sign, additive = invert(node.formula, goal, f, self.leaf)
             except _ZeroOperand as z:
-                self.problem(f"kpis.{n}.formula", f"cannot solve {f}: {z}", "zero_divisor")
+                self.problem(f"kpis.{n}.formula", self.t(z.key, id=f, other=z.other),
+                             "zero_divisor")
                 return
             solved = self.nodes[f]
             rounding = None
@@ -218,14 +225,12 @@ class _Solver:
             self.assign(f, recipe, n, rounding, child_shift, node, goal_value)
             return
         if not ex.is_sum_of_ids(node.formula) or len(set(refs)) != len(refs):
-            self.problem(f"kpis.{n}.formula", f"has several free operands ({', '.join(free)}): "
-                         "only a plain sum of ids with `split` shares can solve more than one; "
-                         "give all but one of them a `value` or a formula of their own", "free")
+            self.problem(f"kpis.{n}.formula", self.t("free", free=", ".join(free)), "free")
             return
         if node.split is None or any(f not in node.split for f in free):
             missing = [f for f in free if node.split is None or f not in node.split]
-            self.problem(f"kpis.{n}.split", "needs a share for each free operand of "
-                         f"`{node.formula_text}`; missing: {', '.join(missing)}", "split")
+            self.problem(f"kpis.{n}.split", self.t("split", formula=node.formula_text,
+                                                   missing=", ".join(missing)), "split")
             return
         rest: rc.Recipe = goal
         for r in refs:
@@ -247,17 +252,16 @@ class _Solver:
         except ZeroDivisionError:
             return recipe
         if v < 0:
-            self.problem(f"kpis.{n}", f"over-covered by {-v:,.10g}: the determined operands "
-                         f"already exceed the target, so {what} is set to 0", "over_covered",
-                         severity="warning")
+            self.problem(f"kpis.{n}", self.t("over_covered", excess=f"{-v:,.10g}", what=what),
+                         "over_covered", severity="warning")
         return rc.Fn("floor0", recipe)
 
     def assign(self, f: str, recipe: rc.Recipe, parent: str, rounding: str | None, shift: int,
                parent_node: Node, goal_value: float) -> None:
         if f in self.recipes:
             first = self.results[f].get("parent")
-            self.problem(f"kpis.{f}", f"is solved twice: by {first} and by {parent}; give it a "
-                         "value or a formula so that only one of them solves it", "solved_twice")
+            self.problem(f"kpis.{f}", self.t("solved_twice", first=first, second=parent),
+                         "solved_twice")
             return
         self.recipes[f] = recipe
         self.results[f] = {"role": "solved", "parent": parent, "rounding": rounding,
@@ -266,11 +270,12 @@ class _Solver:
         try:
             v = self.value(f)
         except ZeroDivisionError:
-            self.problem(f"kpis.{parent}", f"back-calculating {f} divides by zero "
-                         f"({parent}'s target is 0)", "zero_divisor")
+            self.problem(f"kpis.{parent}", self.t("zero_divisor.target", id=f, parent=parent),
+                         "zero_divisor")
             del self.recipes[f]
             return
-        if not self.check_value(f, v, f"back-calculated from {parent} = {goal_value:,.10g}"):
+        why = self.t("why.back-calculated", parent=parent, goal=f"{goal_value:,.10g}")
+        if not self.check_value(f, v, why):
             return
         if self.nodes[f].formula is not None:
             self.solve_node(f, shift)
@@ -278,17 +283,18 @@ class _Solver:
     def check_value(self, n: str, v: float, why: str) -> bool:
         node = self.nodes[n]
         if not math.isfinite(v):
-            self.problem(f"kpis.{n}", f"{why} gives {v}, not a finite number", "not_finite")
+            self.problem(f"kpis.{n}", self.t("not_finite", why=why, value=v), "not_finite")
             return False
         bounds = node.effective_bounds
         # compared after the noise guard: 57 orders from 100 x 0.57 deals needs exactly 100%
         if bounds is not None and not bounds[0] <= guard(v) <= bounds[1]:
-            self.problem(f"kpis.{n}", f"{why} needs {v:.10g}, outside its bounds "
-                         f"[{bounds[0]:g}, {bounds[1]:g}]: the plan is infeasible", "bounds")
+            self.problem(f"kpis.{n}", self.t("bounds.solved", why=why, value=f"{v:.10g}",
+                                             low=f"{bounds[0]:g}", high=f"{bounds[1]:g}"),
+                         "bounds")
             return False
         if v < 0 and not node.signed:
-            self.problem(f"kpis.{n}", f"{why} needs {v:,.10g}, a negative value "
-                         "(set `signed: true` if it may be negative)", "negative")
+            self.problem(f"kpis.{n}", self.t("negative.solved", why=why, value=f"{v:,.10g}"),
+                         "negative")
             return False
         return True
 
@@ -299,8 +305,7 @@ class _Solver:
             try:
                 total = self.value(n)
             except ZeroDivisionError:
-                self.problem(f"kpis.{n}.formula", "divides by zero (an operand is 0)",
-                             "zero_divisor")
+                self.problem(f"kpis.{n}.formula", self.t("zero_divisor.forward"), "zero_divisor")
                 continue
             role = info["role"]
             goal = total
@@ -308,7 +313,7 @@ class _Solver:
                 t = self.nodes[n].target
                 goal = t if t is not None else total
             elif role == "determined":
-                self.check_value(n, total, "computed forward")
+                self.check_value(n, total, self.t("why.forward"))
             out[n] = NodeResult(id=n, role=role, total=total, goal=goal,  # type: ignore[arg-type]
                                 recipe=self.recipes[n], parent=info.get("parent"),  # type: ignore[arg-type]
                                 rounding=info.get("rounding"),  # type: ignore[arg-type]
@@ -323,7 +328,11 @@ class _Solver:
 
 
 class _ZeroOperand(Exception):
-    pass
+    """The free operand is multiplied or divided by ``other``, which is 0."""
+
+    def __init__(self, key: str, other: str) -> None:
+        super().__init__(key, other)
+        self.key, self.other = key, other  # key: a zero_divisor.* message
 
 
 def to_recipe(e: ex.Expr) -> rc.Recipe:
@@ -366,12 +375,12 @@ def invert(e: ex.Expr, goal: rc.Recipe, free: str,
             goal, sign, additive = rc.Op("-", o, goal), -sign, False
         elif e.op == "*":
             if ov == 0:
-                raise _ZeroOperand(f"it is multiplied by `{ex.to_text(other)}`, which is 0")
+                raise _ZeroOperand("zero_divisor.multiplied", ex.to_text(other))
             goal, additive = rc.Op("/", goal, o), False
             sign *= 1 if ov > 0 else -1
         elif in_left:  # free / other = goal
             if ov == 0:
-                raise _ZeroOperand(f"it is divided by `{ex.to_text(other)}`, which is 0")
+                raise _ZeroOperand("zero_divisor.divided", ex.to_text(other))
             goal, additive = rc.Op("*", goal, o), False
             sign *= 1 if ov > 0 else -1
         else:  # other / free = goal
