@@ -255,13 +255,17 @@ texts = st.text(alphabet="abcxyz 営業改善", min_size=1, max_size=12)
                                                                  HealthCheck.function_scoped_fixture])
 @given(acts=entries, ovrs=entries, pdca=st.lists(st.tuples(texts, texts), max_size=3),
        win=st.none() | st.sampled_from([0.25, 0.35, 0.5]), asof=st.none() | st.integers(0, 12),
+       season=st.none() | st.tuples(st.integers(1, 12), st.sampled_from([0.5, 2.0])),
        changes=st.sets(st.sampled_from(CHANGES)))
 def test_nothing_entered_is_lost(tmp_path_factory: Any, acts: dict[Any, int],
                                  ovrs: dict[Any, int], pdca: list[tuple[str, str]],
-                                 win: float | None, asof: int | None, changes: set[Any]) -> None:
+                                 win: float | None, asof: int | None,
+                                 season: tuple[int, float] | None, changes: set[Any]) -> None:
     tmp = tmp_path_factory.mktemp("u")
     inputs: dict[str, Any] = {k: v for k, v in (("in_win_rate", win), ("in_asof", asof))
                               if v is not None}
+    if season is not None:
+        inputs[f"in_seasonality[{season[0]}]"] = season[1]
     wb = fill(build(SEED, tmp / "w.xlsx"), actuals=acts, overrides=ovrs, inputs=inputs,
               pdca=[("", "2026-04", "orders", a, b) for a, b in pdca])
     old = read_workbook(wb)
@@ -277,9 +281,11 @@ def test_nothing_entered_is_lost(tmp_path_factory: Any, acts: dict[Any, int],
             else:
                 assert lost[(kind, node, label)] == v
     assert [r[3:5] for r in got.pdca.rows] == [r[3:5] for r in old.pdca.rows]
-    if win is not None:
-        assert got.current["in_win_rate"] == win or any("in_win_rate" in m
-                                                        for m in res.plan_won)
+    for key, v in inputs.items():
+        if key != "in_asof":
+            assert got.current.get(key) == v or any(m.startswith(key + ":")
+                                                    for m in res.plan_won) \
+                or lost[("input", key, None)] == v
     if asof is not None:
         assert got.asof == asof or lost[("asof", "in_asof", None)] == asof
 
