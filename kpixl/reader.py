@@ -383,6 +383,13 @@ def _first_row(ws: Any) -> int:
     return 0
 
 
+def _table_sheet(wb: Any, table: str, default: str) -> str:
+    """The sheet holding Excel table ``table`` (it follows a renamed sheet), else ``default``."""
+    if default in wb.sheetnames:
+        return default
+    return next((ws.title for ws in wb.worksheets if table in ws.tables), default)
+
+
 def _kfs(c: _Cells, plan: Plan, sheet: str) -> dict[str, str | None]:
     if not plan.kfs:
         return {}
@@ -411,10 +418,11 @@ def read_workbook(path: str | Path) -> WorkbookData:
     current = _read_inputs(c, plan, recorded)
     actuals = _rows(c, plan, "act_", "actual")
     overrides = _rows(c, plan, "ovr_", "override")
-    pdca_name = sheet_name("pdca", plan.locale)
-    pdca = _table(c.ws(pdca_name), TABLE_TOP, PDCA_COLUMNS)
-    kfs = _kfs(c, plan, sheet_name("kfs", plan.locale))
-    known = {n for pair in SHEETS.values() for n in pair} | {META_SHEET}
+    pdca_sheet = _table_sheet(wb, "kpixl_pdca", sheet_name("pdca", plan.locale))
+    kfs_sheet = _table_sheet(wb, "kpixl_kfs", sheet_name("kfs", plan.locale))
+    pdca = _table(c.ws(pdca_sheet), TABLE_TOP, PDCA_COLUMNS)
+    kfs = _kfs(c, plan, kfs_sheet)
+    known = {n for pair in SHEETS.values() for n in pair} | {META_SHEET, pdca_sheet, kfs_sheet}
     special = set(TARGET_HISTORY) | set(UNPLACED)
     others = [n for n in wb.sheetnames if n not in known]
     history = unplaced = None

@@ -207,3 +207,12 @@ def test_entered_data_refuses_a_stranger_file(tmp_path: Path) -> None:
     openpyxl.Workbook().save(plain)
     with pytest.raises(WorkbookError, match=r"not a kpixl workbook.*refusing to replace it"):
         entered_data(plain)
+
+
+def test_a_renamed_pdca_sheet_is_found_by_its_table(tmp_path: Path) -> None:
+    wb = fill(build(FULL, tmp_path / "full.xlsx"), pdca=[(None, "2026-01", "deals", "note")])
+    book = openpyxl.load_workbook(wb)
+    book["PDCA"].title = "PDCA 2026"
+    book.save(wb)
+    got = read_workbook(wb)
+    assert got.pdca.rows[0][3] == "note" and got.extra_sheets == ()
