@@ -47,6 +47,7 @@ META_SHEET = "_kpixl"
 FORMAT_VERSION = 1
 TARGET_HISTORY = ("Target History", "目標履歴")
 UNPLACED = ("Unplaced data", "未配置データ")
+XLWINGS_CONF = "xlwings.conf"
 TABLE_TOP = 2  # KFS and PDCA: header on row 3 (0-based 2), data below
 PDCA_COLUMNS = 9
 KFS_STATUS_COL = 5
@@ -84,6 +85,8 @@ class WorkbookData:
     vba_project: bytes | None = None
     warnings: tuple[str, ...] = ()
     unreadable: frozenset[str] = frozenset()  # act_X/ovr_X rows with text or formulas
+    xlwings: str = "none"  # none | lite | classic: how it was built (control panel, conf sheet)
+    xlwings_conf: Table | None = None  # classic: the xlwings.conf sheet (a user may add rows)
 
     @property
     def asof(self) -> int | None:
@@ -422,11 +425,16 @@ def read_workbook(path: str | Path) -> WorkbookData:
     kfs_sheet = _table_sheet(wb, "kpixl_kfs", sheet_name("kfs", plan.locale))
     pdca = _table(c.ws(pdca_sheet), TABLE_TOP, PDCA_COLUMNS)
     kfs = _kfs(c, plan, kfs_sheet)
-    known = {n for pair in SHEETS.values() for n in pair} | {META_SHEET, pdca_sheet, kfs_sheet}
+    known = {n for pair in SHEETS.values() for n in pair} | {META_SHEET, pdca_sheet, kfs_sheet,
+                                                             XLWINGS_CONF}
+    mode = ("classic" if XLWINGS_CONF in wb.sheetnames or vba is not None else
+            "lite" if "action" in c.names else "none")
     special = set(TARGET_HISTORY) | set(UNPLACED)
     others = [n for n in wb.sheetnames if n not in known]
-    history = unplaced = None
+    history = unplaced = conf = None
     extra: list[Table] = []
+    if XLWINGS_CONF in wb.sheetnames:
+        conf = _table(wb[XLWINGS_CONF], 0, keep_empty=True)
     if others:
         values = _open(path, data_only=True)
         for name in others:
@@ -447,7 +455,8 @@ def read_workbook(path: str | Path) -> WorkbookData:
                         recorded=recorded, current=current, actuals=actuals,
                         overrides=overrides, pdca=pdca, kfs_status=kfs, target_history=history,
                         unplaced=unplaced, extra_sheets=tuple(extra), vba_project=vba,
-                        warnings=tuple(c.warnings), unreadable=frozenset(c.unreadable))
+                        warnings=tuple(c.warnings), unreadable=frozenset(c.unreadable),
+                        xlwings=mode, xlwings_conf=conf)
 
 
 def excel_date(v: Any) -> Any:

@@ -228,6 +228,7 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
         _set(sheet, rc, asof)
         res.kept.append(f"in_asof = {asof}")
     layout.sheets = [_meta_sheet(plan) if s.name == META_SHEET else s for s in layout.sheets]
+    _controls(layout, data, merged, target)
     _pdca(layout, data, merged, res)
     lost += _kfs(layout, data, plan, merged, res)
     _extra_sheets(layout, data, merged, lost, res)
@@ -244,6 +245,29 @@ class _Vba(bytes):
 
     def getvalue(self) -> bytes:
         return bytes(self)
+
+
+def _controls(layout: WorkbookLayout, data: WorkbookData, plan: Plan, target: Path) -> None:
+    """Built with ``--xlwings lite|classic``: the control panel again (classic: with the old
+    ``xlwings.conf`` sheet's cells, which a user may have extended); the VBA project is carried
+    as it was, so neither needs xlwings installed."""
+    if data.xlwings == "none":
+        return
+    from kpixl.layout.controls import add_controls, add_xlwings_conf
+
+    if data.xlwings == "lite":
+        from kpixl.xl import lite_main_py, lite_requirements
+
+        add_controls(layout, plan, "lite", main_py=lite_main_py, requirements=lite_requirements())
+        return
+    add_controls(layout, plan, "classic", companion=target.with_suffix(".py").name)
+    conf = add_xlwings_conf(layout)
+    old = data.xlwings_conf
+    if old is not None:
+        for r, row in enumerate([old.header, *old.rows]):
+            for c, v in enumerate(row):
+                if v is not None:
+                    conf.put(r, c, v)
 
 
 def _pdca(layout: WorkbookLayout, data: WorkbookData, plan: Plan, res: UpdateResult) -> None:
@@ -328,7 +352,8 @@ def _extra_sheets(layout: WorkbookLayout, data: WorkbookData, plan: Plan,
         if note:
             s.comments[(0, 0)] = NOTE[plan.locale]
         s.widths = {c: 14 for c in range(max((len(r) for r in [header, *rows]), default=0))}
-        layout.sheets.insert(len(layout.sheets) - 1, s)
+        at = next(i for i, x in enumerate(layout.sheets) if x.name == META_SHEET)
+        layout.sheets.insert(at, s)
         if name != s.name:
             res.warnings.append(f"sheet {name!r} was renamed {s.name!r} (its name is taken)")
 

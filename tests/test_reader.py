@@ -46,7 +46,7 @@ def fill(path: Path, *, actuals: Mapping[tuple[str, int], Any] = {},
     (``in_X``) or ``in_seasonality[m]`` -> value; ``pdca``: rows from row 4; ``kfs``: id ->
     status.
     """
-    wb = openpyxl.load_workbook(path)
+    wb = openpyxl.load_workbook(path, keep_vba=Path(path).suffix == ".xlsm")
     for (node, m), v in actuals.items():
         _cell(wb, f"act_{node}", m).value = v
     for (node, m), v in overrides.items():

@@ -228,6 +228,36 @@ def test_a_classic_workbook_keeps_its_vba_project_byte_for_byte(tmp_path: Path) 
         assert zf.read("xl/vbaProject.bin") == vba
 
 
+@pytest.mark.parametrize("mode", ["lite", "classic"])
+def test_xlwings_workbooks_keep_their_control_panel(tmp_path: Path, mode: str) -> None:
+    pytest.importorskip("xlwings")
+    from kpixl.api import build as api_build
+
+    wb = api_build(SEED, tmp_path / ("plan.xlsm" if mode == "classic" else "plan.xlsx"),
+                   xlwings=mode)
+    book = openpyxl.load_workbook(wb, keep_vba=True)
+    if mode == "classic":
+        book["xlwings.conf"]["A2"], book["xlwings.conf"]["B2"] = "Interpreter_Win", "py.exe"
+    book.save(wb)
+    with zipfile.ZipFile(api_build(SEED, tmp_path / "ref.xlsm", xlwings="classic")) as zf:
+        vba = zf.read("xl/vbaProject.bin")
+    fill(wb, actuals={("orders", 0): 1})
+    update(SEED, wb)
+    got = read_workbook(wb)
+    assert got.xlwings == mode and got.extra_sheets == ()
+    assert "action" in openpyxl.load_workbook(wb).defined_names  # the control panel's cells
+    with zipfile.ZipFile(wb) as zf:
+        names = zf.namelist()
+        assert any(n.startswith("xl/drawings/vmlDrawing" if mode == "classic" else
+                                "xl/drawings/drawing") for n in names)  # button / text box
+        assert ("xl/vbaProject.bin" in names) == (mode == "classic")
+        if mode == "classic":
+            assert zf.read("xl/vbaProject.bin") == vba
+    if mode == "classic":
+        assert got.xlwings_conf is not None
+        assert got.xlwings_conf.rows[0][:2] == ("Interpreter_Win", "py.exe")
+
+
 @pytest.mark.xfail(raises=AttributeError, reason="writer bug: write_workbook(vba_project=bytes) "
                    "passes bytes to XlsxWriter's add_vba_project(is_stream=True), which needs "
                    "a BytesIO ('bytes' object has no attribute 'getvalue')")
