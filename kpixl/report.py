@@ -46,7 +46,8 @@ _T = {
                      "({why})",
            "ok_switch": "{lower} still grows with {upper}", "noeval": "not enough data",
            "on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
-           "vs_goal": "of goal", "rule": "Rule"},
+           "vs_goal": "of goal", "rule": "Rule",
+           "split_hint": "to split {name} further, enter actuals for: {ids}"},
     "ja": {"asof": "締め月", "months": "か月経過", "kgi": "KGI", "kpi": "KPI", "goal": "目標値",
            "ytd_target": "累計目標", "ytd_actual": "累計実績", "ach": "達成率", "status": "状況",
            "forecast": "着地見込", "catch_up": "挽回目標",
@@ -59,8 +60,10 @@ _T = {
                      "ください（{why}）",
            "ok_switch": "{lower}は{upper}に比例して伸びています", "noeval": "データ不足",
            "on_track": "順調", "at_risk": "注意", "off_track": "未達", "vs_goal": "（目標比）",
-           "rule": "判定"},
+           "rule": "判定",
+           "split_hint": "{name}をさらに分解するには、次の実績を入力してください：{ids}"},
 }
+CATCH_UP_MONTHS = 6  # text and markdown show the next months; json has them all
 RULE = ("trailing 3-month sums, lag-aligned; e = ln(O_t/O_t-3)/ln(D_t/D_t-3) when D grew >= 10% "
         "and O_t-3 >= 5; switch when e < 0.5 twice in a row or the marginal rate < half the "
         "trailing-12-month rate")
@@ -112,6 +115,20 @@ def evaluate_switch(upper: Sequence[float | None], lower: Sequence[float | None]
 
 def _g(x: float) -> str:
     return "-inf" if x == -math.inf else f"{x:.2f}"
+
+
+def _missing(plan: Any, leaves: Sequence[str], trk: Any) -> dict[str, list[str]]:
+    """Leaves with a formula that stayed whole because operands have no YTD actual."""
+    from kpixl import expr as ex
+
+    out: dict[str, list[str]] = {}
+    for leaf in leaves:
+        f = plan.nodes[leaf].formula
+        ids = [] if f is None else [i for i in dict.fromkeys(ex.refs(f))
+                                    if trk.nodes[i].ytd_actual is None]
+        if ids:
+            out[leaf] = ids
+    return out
 
 
 def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[str, Any]:
@@ -176,6 +193,7 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
                        "at_risk": plan.thresholds.at_risk},
         "nodes": nodes,
         "gap": {"gap": gap.gap, "cause": gap.cause, "leaves": list(gap.leaves),
+                "missing": _missing(plan, gap.leaves, trk),
                 "shares": dict(gap.shares), "parent": dict(gap.parent)},
         "funnels": funnels, "smart": [p.message if not p.path else f"{p.path}: {p.message}"
                                       for p in (*sol.warnings, *smart)],
@@ -248,7 +266,7 @@ def _lines(d: dict[str, Any], md: bool) -> list[str]:
     catch = [n for n in d["nodes"] if n["catch_up"] and n["ytd_actual"] is not None]
     if catch:
         out += ["", f"{h2}{t['catch_up']}"]
-        labels = d["labels"][d["asof"]:]
+        labels = d["labels"][d["asof"]:d["asof"] + CATCH_UP_MONTHS]
         out += _table([t["kpi"], *labels], [[n["name"], *(_num(n["catch_up"].get(m), n)
                                                           for m in labels)] for n in catch], md)
     g = d["gap"]
@@ -261,6 +279,9 @@ def _lines(d: dict[str, Any], md: bool) -> list[str]:
         out += _table([t["kpi"], t["share"]], rows, md)
         if g["cause"]:
             out += [""] * md + [f"{t['cause']}: {by[g['cause']]['name']}"]
+        for leaf, ids in g["missing"].items():
+            out.append(t["split_hint"].format(name=by[leaf]["name"],
+                                              ids=", ".join(by[i]["name"] for i in ids)))
     for f in d["funnels"]:
         out += ["", f"{h2}{f['id']}"]
         rows = []

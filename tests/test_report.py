@@ -154,3 +154,10 @@ def test_report_equals_the_workbook_after_libreoffice_recalculation(tmp_path: Pa
         exp[f"kpi_{n['id']}"] = n["planned"]
     got = {k: (None if named[k] == "" else named[k]) for k in exp}
     assert lo.diff_values(exp, got) == []
+
+
+def test_a_leaf_that_could_split_says_which_actuals_are_missing(tmp_path: Path) -> None:
+    acts = {k: v for k, v in seed_actuals().items() if k[0] != "unit_price"}
+    d = report_data(fill(build(SEED, tmp_path / "seed.xlsx"), actuals=acts))
+    assert d["gap"]["missing"] == {"revenue": ["unit_price"]}
+    assert "売上高をさらに分解するには、次の実績を入力してください：顧客単価" in render(d)
