@@ -11,9 +11,10 @@ timeout (against hangs, not a performance assert) and its address space capped a
 expected phrase, and leave the folder exactly as it was (no workbook, no temporary file).
 
 Corpus format: the first lines of each ``tests/bad/*.yaml`` are ``# expect: PATH | PHRASE``
-(``PATH`` is the field path, ``-`` for a file-level error that has none, such as invalid YAML);
-every expectation must be met by some error line. The valid counterparts at the end (a BOM,
-CRLF line ends) must build.
+(``PATH`` is the field path, ``-`` for a file-level error that has none, such as invalid YAML,
+``PREFIX*`` for a path that starts so); every expectation must be met by some error line. A
+``# xfail: BUG: ...`` line among them marks a case kpixl does not meet yet (strict xfail).
+The valid counterparts at the end (a BOM, CRLF line ends) must build.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ KPIXL = Path(sys.executable).parent / "kpixl"  # the installed console script
 TIMEOUT_S = 60
 MEMORY_LIMIT = 2 * 1024**3
 EXPECT = re.compile(r"^# expect: (?P<path>\S+) \| (?P<phrase>.*)$")
+XFAIL = re.compile(r"^# xfail: (?P<reason>.+)$")
 
 
 def _limit_memory() -> None:  # runs in the child before exec
@@ -64,6 +66,7 @@ class Case:
     data: bytes
     expect: tuple[tuple[str, str], ...]  # (field path or "-", phrase)
     lines: dict[str, int] = field(default_factory=dict)  # path -> expected line, where checked
+    xfail: str = ""  # "BUG: ..." when kpixl does not meet the expectation yet
 
     def __str__(self) -> str:
         return self.name
@@ -73,13 +76,16 @@ def _corpus() -> list[Case]:
     cases = []
     for path in sorted(BAD.glob("*.yaml")):
         data = path.read_bytes()
-        expect = []
+        expect, xfail = [], ""
         for line in data.decode("utf-8").splitlines():
-            m = EXPECT.match(line)
-            if m is None:
+            m, x = EXPECT.match(line), XFAIL.match(line)
+            if m is None and x is None:
                 break
-            expect.append((m["path"], m["phrase"]))
-        cases.append(Case(path.stem, data, tuple(expect)))
+            if m is not None:
+                expect.append((m["path"], m["phrase"]))
+            else:
+                xfail = x["reason"]  # type: ignore[index]
+        cases.append(Case(path.stem, data, tuple(expect), xfail=xfail))
     return cases
 
 
@@ -112,9 +118,9 @@ def _generated() -> list[Case]:
                           + "]}").encode(), (("-", "more than 200,000 values"),)),
         Case("gen_alias_bomb", "\n".join(bomb).encode(), (("-", "the document is too large"),)),
         Case("gen_too_many_aliases", (base + aliases).encode(),
-             (("-", "more than 1000 aliases"),)),
+             (("many[*", "more than 1000 aliases"),), xfail=PATH_BUG),
         Case("gen_deep_nesting", (base + "deep: " + "[" * 200 + "]" * 200 + "\n").encode(),
-             (("-", "nested more than 64 levels"),)),
+             (("deep[*", "nested more than 64 levels"),), xfail=PATH_BUG),
         Case("gen_nul_byte", base.replace("title: Sales plan", "title: Sales\0plan").encode(),
              (("-", "invalid YAML"),)),
         Case("gen_control_character",
@@ -129,8 +135,15 @@ def _generated() -> list[Case]:
     ]
 
 
+PATH_BUG = ("BUG: the YAML reader knows the field path of an alias or of too deep nesting but "
+            "reports the error without it (kpixl._yaml._Abort carries no path)")
 CORPUS = _corpus()
 GENERATED = _generated()
+
+
+def _params(cases: list[Case]) -> list[object]:
+    return [pytest.param(c, id=c.name, marks=pytest.mark.xfail(strict=True, reason=c.xfail))
+            if c.xfail else pytest.param(c, id=c.name) for c in cases]
 
 
 def test_the_corpus_is_large_and_well_formed() -> None:
@@ -162,6 +175,9 @@ def assert_rejected(got: subprocess.CompletedProcess[str], case: Case, name: str
     for path, phrase in case.expect:
         if path == "-":
             hits = [rest for _, rest in found if phrase in rest]
+        elif path.endswith("*"):  # a path prefix: deep paths depend on where reading stopped
+            hits = [rest for _, rest in found if re.match(rf"{re.escape(path[:-1])}\S*: ", rest)
+                    and phrase in rest.split(": ", 1)[1]]
         else:
             hits = [rest for n, rest in found if rest.startswith(f"{path}: ")
                     and phrase in rest[len(path) + 2:]
@@ -170,7 +186,7 @@ def assert_rejected(got: subprocess.CompletedProcess[str], case: Case, name: str
             got.stderr)
 
 
-@pytest.mark.parametrize("case", CORPUS + GENERATED, ids=str)
+@pytest.mark.parametrize("case", _params(CORPUS + GENERATED))
 def test_bad_plan_is_rejected_cleanly(case: Case, tmp_path: Path) -> None:
     name = f"{case.name}.yaml"
     (tmp_path / name).write_bytes(case.data)
@@ -189,7 +205,10 @@ def test_bad_plan_is_rejected_cleanly(case: Case, tmp_path: Path) -> None:
     assert report["ok"] is False and report["problems"]
     paths = {p["path"] for p in report["problems"]}
     for path, _ in case.expect:
-        assert (path if path != "-" else "") in paths, (path, paths)
+        if path.endswith("*"):
+            assert any(p.startswith(path[:-1]) for p in paths), (path, paths)
+        else:
+            assert (path if path != "-" else "") in paths, (path, paths)
     assert all(p["severity"] == "error" and p["file"] == name and p["code"]
                for p in report["problems"])
 
@@ -219,6 +238,28 @@ def test_the_whole_corpus_in_one_build_writes_nothing(tmp_path: Path) -> None:
         files.add(m["file"])
     assert files == set(names)  # every plan reported its own errors
     assert snapshot(tmp_path) == before
+
+
+# -- kpixl update with a bad plan: the workbook is left alone ------------------------------------
+
+UPDATE_CASES = ["rate_percent_hint", "engine_cycle", "yaml_syntax_unclosed_bracket",
+                "duplicate_key_top", "type_number_with_unit_text", "gen_non_utf8_latin1",
+                "gen_alias_bomb"]
+
+
+@pytest.mark.parametrize("name", UPDATE_CASES)
+def test_update_with_a_bad_plan_leaves_the_workbook_alone(name: str, tmp_path: Path) -> None:
+    case = next(c for c in CORPUS + GENERATED if c.name == name)
+    (tmp_path / "good.yaml").write_text(_base_text(), encoding="utf-8")
+    assert kpixl("build", "good.yaml", "-o", "plan.xlsx", cwd=tmp_path).returncode == 0
+    workbook = (tmp_path / "plan.xlsx").read_bytes()
+    (tmp_path / "bad.yaml").write_bytes(case.data)
+    before = snapshot(tmp_path)
+    got = kpixl("update", "bad.yaml", "plan.xlsx", cwd=tmp_path)
+    assert_rejected(got, case, "bad.yaml")
+    assert got.stderr == kpixl("check", "bad.yaml", cwd=tmp_path).stderr
+    assert (tmp_path / "plan.xlsx").read_bytes() == workbook
+    assert snapshot(tmp_path) == before  # no backup, no temporary file
 
 
 # -- several plans, one bad: the good one is built, the bad one writes nothing -------------------
@@ -283,9 +324,6 @@ def _chain(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a valid plan whose formula chain is ~350 levels deep "
-                   "crashes `kpixl check`/`build` with RecursionError (solve.check_cycles.visit "
-                   "and the other recursive walks); reject it with a one-line error or iterate")
 def test_deep_chain_is_built_or_rejected_without_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "chain.yaml").write_text(_chain(400), encoding="utf-8")
     for args in (("check", "chain.yaml"), ("build", "chain.yaml", "-o", "chain.xlsx")):
@@ -294,9 +332,6 @@ def test_deep_chain_is_built_or_rejected_without_a_traceback(tmp_path: Path) -> 
         assert got.returncode in (0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a formula of ~330 terms (under the 2000-character "
-                   "limit) passes `kpixl check` but `kpixl build` dies with RecursionError in "
-                   "expr.is_sum_of_ids (called from the layout)")
 def test_long_formula_that_checks_also_builds(tmp_path: Path) -> None:
     text = _base_text().replace("deals * win_rate", "deals * win_rate" + " + 0" * 400, 1)
     (tmp_path / "long.yaml").write_text(text, encoding="utf-8")
