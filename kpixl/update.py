@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpixl.errors import WorkbookError
+from kpixl.errors import PlanError, WorkbookError
 from kpixl.layout.core import RangeRef, Sheet, WorkbookLayout
 from kpixl.model import Plan
 from kpixl.reader import (
@@ -176,8 +176,14 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
     solve(plan)  # the plan file itself must solve
     new_d = plan_to_dict(plan)
     keep, lost = _merge_inputs(data, new_d, res)
-    merged = plan_from_dict(apply_inputs(new_d, keep), plan.source) if keep else plan
-    solution = solve(merged)
+    try:
+        merged = plan_from_dict(apply_inputs(new_d, keep), plan.source) if keep else plan
+        solution = solve(merged)
+    except PlanError as exc:
+        first = str(exc.problems[0]) if exc.problems else str(exc)
+        raise WorkbookError(f"{data.path}: the inputs changed in the workbook "
+                            f"({', '.join(keep)}) do not fit the new plan ({first}); put them "
+                            "into the plan (`kpixl pull`) or undo them in the workbook") from None
     labels = merged.period.labels()
     n = merged.months
     # what goes where: (kind, node, label) -> value

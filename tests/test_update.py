@@ -166,6 +166,17 @@ def test_a_backup_is_kept_beside_the_workbook(tmp_path: Path) -> None:
     assert res.backup.read_bytes() == before
 
 
+def test_kept_inputs_that_no_longer_fit_the_plan_are_an_error(tmp_path: Path) -> None:
+    wb = fill(build(SEED, tmp_path / "w.xlsx"), inputs={"in_at_risk": 0.95})
+    d = seed_dict()
+    d["thresholds"] = {"on_track": 0.9, "at_risk": 0.9}  # kept at_risk 0.95 > on_track 0.9
+    before = wb.read_bytes()
+    with pytest.raises(WorkbookError, match=r"the inputs changed in the workbook \(in_at_risk\) "
+                       "do not fit the new plan"):
+        update(write_plan(tmp_path / "p.yaml", d), wb)
+    assert wb.read_bytes() == before
+
+
 def test_an_open_workbook_is_refused(tmp_path: Path) -> None:
     wb = build(SEED, tmp_path / "w.xlsx")
     (tmp_path / "~$w.xlsx").write_bytes(b"lock")
