@@ -41,7 +41,7 @@ __all__ = ["MAX_UNCOMPRESSED", "Table", "WorkbookData", "entered_data", "input_c
            "parse_range", "read_workbook"]
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
-MAX_UNCOMPRESSED = 500 * 1024 * 1024
+MAX_UNCOMPRESSED = 256 * 1024 * 1024  # a 60-month, 400-KPI workbook unpacks to < 100 MB
 MAX_MEMBERS = 10_000
 META_SHEET = "_kpixl"
 FORMAT_VERSION = 1
