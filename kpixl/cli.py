@@ -246,6 +246,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Plans are trees walked recursively; a chain hundreds of levels deep is still a valid plan.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -20,7 +20,9 @@ __all__ = [
     "carry_in",
     "catch_up",
     "effective_target",
+    "cumulative_step",
     "forecast",
+    "funnel_stage",
     "guard",
     "last_entered",
     "monthly_last",
@@ -29,6 +31,7 @@ __all__ = [
     "observed_rate",
     "render",
     "resolve_asof",
+    "rotated_weight",
     "rounded",
     "status",
     "window",
@@ -74,6 +77,18 @@ def render(recipe: rc.Recipe, leaf: Callable[[rc.Recipe], str]) -> str:
 
 
 # -- periods -----------------------------------------------------------------------------------
+def rotated_weight(weights: object, month: int, shift: int, months: int) -> str:
+    """Month ``month`` (1-based) of a shape shifted ``shift`` months earlier: a reference to
+    weight ``(month - 1 + shift) mod n + 1`` of ``weights`` (a one-row range with ``.cell``)."""
+    return str(weights.cell((month - 1 + shift) % months))  # type: ignore[attr-defined]
+
+
+def cumulative_step(previous: Ref | None, weight: Ref) -> str:
+    """``C_m = C_(m-1) + w_m`` (``C_1 = w_1``), left to right as the engine sums."""
+    return str(weight) if previous is None else f"{previous}+{weight}"
+
+
+# -- periods (continued) ---------------------------------------------------------------------------------
 def monthly_sum(total: Ref, weight: Ref, cn: Ref) -> str:
     """``T * w_m / C_n``."""
     return f"{_p(total)}*{weight}/{cn}"

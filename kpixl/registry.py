@@ -65,10 +65,8 @@ PAIRS: tuple[Pair, ...] = (
          formula=fx.monthly_last, udf="KPIXL_MONTHLY", options=(("aggregate", "last"),),
          note="with a baseline; without one (and for mean nodes) every month is the total"),
     Pair(name="periods.carry_in", engine=periods.carry_in, formula=fx.carry_in),
-    Pair(name="periods.cumulative", engine=periods.cumulative, formula=None,
-         note="the layout writes C_m = C_(m-1) + w_m itself (sheets_track.monthly)"),
-    Pair(name="periods.rotate", engine=periods.rotate, formula=None,
-         note="the layout points month m at seasonality cell (m + shift) mod n itself"),
+    Pair(name="periods.cumulative", engine=periods.cumulative, formula=fx.cumulative_step),
+    Pair(name="periods.rotate", engine=periods.rotate, formula=fx.rotated_weight),
     # -- tracking (plan-format.md, "Tracking") ---------------------------------------------------
     Pair(name="tracking.effective_targets", engine=tracking.effective_targets,
          formula=fx.effective_target),

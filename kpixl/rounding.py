@@ -15,7 +15,16 @@ from __future__ import annotations
 import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 
-__all__ = ["excel_round", "guard", "round_dir", "round_down", "round_nearest", "round_up"]
+__all__ = [
+    "excel_round",
+    "guard",
+    "round_dir",
+    "round_down",
+    "round_nearest",
+    "round_up",
+    "sheet_add",
+    "sheet_sub",
+]
 
 
 # Enough digits for any double (the largest has 309 integer digits).
@@ -67,3 +76,30 @@ def round_dir(x: float, direction: str) -> float:
     return {"up": round_up, "down": round_down, "nearest": round_nearest}[direction](x)
 
 
+
+
+# Spreadsheets cancel a sum of two nearly equal and opposite numbers to exactly 0 (LibreOffice's
+# rtl::math::approxAdd/approxSub, Excel's 15-digit rule): 2000000000.0000002 - 2000000000 is 0 in
+# a cell, 2.4e-7 in Python. The engine subtracts the same way wherever a formula twin subtracts.
+_E48 = 2.0**-48
+
+
+def _approx_equal(a: float, b: float) -> bool:
+    if a == b:
+        return True
+    d = abs(a - b)
+    return math.isfinite(d) and d < abs(a) * _E48 and d < abs(b) * _E48
+
+
+def sheet_sub(a: float, b: float) -> float:
+    """``a - b`` as a spreadsheet computes it: 0 when a and b are equal but for noise."""
+    if ((a > 0 and b > 0) or (a < 0 and b < 0)) and _approx_equal(a, b):
+        return 0.0
+    return a - b
+
+
+def sheet_add(a: float, b: float) -> float:
+    """``a + b`` as a spreadsheet computes it: 0 when they cancel but for noise."""
+    if ((a > 0 > b) or (a < 0 < b)) and _approx_equal(a, -b):
+        return 0.0
+    return a + b

@@ -7,13 +7,13 @@ into place: a failed or interrupted write never leaves a half-written workbook.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
 
 from kpixl.errors import WorkbookError
 from kpixl.layout.core import Sheet, WorkbookLayout
@@ -66,8 +66,9 @@ def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: dict[str, Any]) -> Non
             chart.add_series({"name": name, "categories": str(ch.categories).replace("$", ""),
                               "values": str(values), "smooth": False,
                               "marker": {"type": "circle", "size": 4}})
-        chart.set_title({"name": ch.title, "name_font": {"size": 11}})
-        chart.set_y_axis({"name": ch.y_title, "major_gridlines": {"visible": True},
+        title = "=" + str(ch.title_cell) if ch.title_cell is not None else ch.title
+        chart.set_title({"name": title, "name_font": {"size": 11}})
+        chart.set_y_axis({"major_gridlines": {"visible": True},
                           "num_format": "#,##0"})
         chart.set_legend({"position": "bottom"})
         chart.show_na_as_empty_cell()
@@ -120,7 +121,7 @@ def write_workbook(layout: WorkbookLayout, path: str | os.PathLike[str], *,
         wb.set_properties(layout.properties)
         wb.set_custom_property("kpixl_version", layout.properties.get("category", ""))
         if vba_project is not None:
-            wb.add_vba_project(vba_project, is_stream=True)
+            wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
         worksheets = [wb.add_worksheet(s.name) for s in layout.sheets]
         for name, ref in layout.names.items():
             wb.define_name(name, "=" + ref)
@@ -132,7 +133,13 @@ def write_workbook(layout: WorkbookLayout, path: str | os.PathLike[str], *,
 
 
 class atomic_path:
-    """Yield a temporary path beside ``target``; rename it into place on success."""
+    """Yield a temporary path beside ``target``; rename it into place on success.
+
+    Refuses a target that Excel has open (its lock file ``~$NAME`` lies beside it). The new file
+    gets the usual permissions (the replaced file's mode, else 0o666 less the umask), not
+    mkstemp's private 0o600. Any OS error (a full disk, a read-only folder) becomes a one-line
+    WorkbookError, and the temporary file is removed.
+    """
 
     def __init__(self, target: Path) -> None:
         self.target = target
@@ -142,6 +149,10 @@ class atomic_path:
         folder = self.target.parent if str(self.target.parent) else Path(".")
         if not folder.is_dir():
             raise WorkbookError(f"{self.target}: folder {folder} does not exist")
+        lock = self.target.with_name("~$" + self.target.name)
+        if lock.exists():
+            raise WorkbookError(f"{self.target}: is open in Excel (lock file {lock.name}); "
+                                "close it and retry")
         try:
             fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=self.target.suffix,
                                         dir=folder)
@@ -151,17 +162,29 @@ class atomic_path:
         self.tmp = Path(name)
         return self.tmp
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
         assert self.tmp is not None
         if exc_type is not None:
             self.tmp.unlink(missing_ok=True)
-            return
+            if isinstance(exc, OSError) or type(exc).__name__ == "FileCreateError":
+                reason = getattr(exc, "strerror", None) or str(exc)
+                raise WorkbookError(f"{self.target}: cannot be written ({reason})") from None
+            return False
         try:
+            os.chmod(self.tmp, _mode_for(self.target))
             os.replace(self.tmp, self.target)
         except OSError as e:
             self.tmp.unlink(missing_ok=True)
             raise WorkbookError(f"{self.target}: cannot replace the file ({e.strerror}); "
                                 "is it open in Excel?") from None
+        return False
 
 
-_ = xl_rowcol_to_cell
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or a new file's usual ones (0o666 less the umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -864,7 +864,6 @@ def test_builder_agrees_at_extreme_magnitudes(conformance: Result, pair: str) ->
     assert bad == [], "\n".join(bad[:25])
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN[("tracking.catch_up", "cancellation")])
 def test_catch_up_when_ytd_equals_the_total_but_for_floating_noise(conformance: Result) -> None:
     bad = conformance.mismatches("tracking.catch_up", "cancellation")
 

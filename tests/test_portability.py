@@ -192,12 +192,6 @@ def test_user_text_never_reaches_a_formula_anywhere_in_the_file(evil: Path) -> N
     assert [p for p in leaked if not p[0].startswith("xl/charts/")] == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a node name that looks like a cell reference "
-                   "(XlsxWriter's test: ^=?[^!]+!\\$?[A-Z]+\\$?\\d+, e.g. '=Dashboard!A1 x' or "
-                   "'Team!A1 leads') becomes a chart-title FORMULA: sheets_lists.dashboard "
-                   "passes node names to Chart(title=...) and writer calls set_title({'name': "
-                   "...}), which XlsxWriter turns into <c:f>Dashboard!A1 x: cumulative target "
-                   "vs actual</c:f>, an invalid reference Excel repairs on open")
 def test_user_text_in_chart_titles_stays_text(evil: Path) -> None:
     leaked = [(part, text) for part, text in xml_formulas(evil) if MARK in text]
 

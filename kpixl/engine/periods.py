@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import accumulate
 
-from kpixl.rounding import round_nearest, round_up
+from kpixl.rounding import round_nearest, round_up, sheet_add, sheet_sub
 
 __all__ = ["carry_in", "cumulative", "monthly_targets", "rotate"]
 
@@ -42,7 +42,8 @@ def monthly_targets(total: float, weights: Sequence[float], *, aggregate: str = 
         return (total,) * n
     if aggregate == "last":
         assert baseline is not None
-        level = [baseline + (total - baseline) * c[m] / cn for m in range(1, n + 1)]
+        step = sheet_sub(total, baseline)
+        level = [sheet_add(baseline, step * c[m] / cn) for m in range(1, n + 1)]
         return tuple(round_nearest(x) for x in level) if whole else tuple(level)
     if whole:
         cum = [round_nearest(total * c[m] / cn) for m in range(n + 1)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from kpixl.engine.periods import cumulative
-from kpixl.rounding import excel_round, round_nearest
+from kpixl.rounding import excel_round, round_nearest, sheet_sub
 
 __all__ = [
     "achievement",
@@ -123,15 +123,15 @@ def catch_up(total: float, ytd_actual: float | None, weights: Sequence[float], a
     """
     n = len(weights)
     c = cumulative(weights)
-    rest = c[n] - c[asof]
+    rest = sheet_sub(c[n], c[asof])
     if asof >= n or rest <= 0:
         return (None,) * n
-    r = max(0.0, total - (ytd_actual or 0.0))
+    r = max(0.0, sheet_sub(total, ytd_actual or 0.0))
     out: list[float | None] = [None] * asof
     for m in range(asof + 1, n + 1):
         if whole:
-            hi = round_nearest(r * (c[m] - c[asof]) / rest)
-            lo = round_nearest(r * (c[m - 1] - c[asof]) / rest) if m - 1 > asof else 0.0
+            hi = round_nearest(r * sheet_sub(c[m], c[asof]) / rest)
+            lo = round_nearest(r * sheet_sub(c[m - 1], c[asof]) / rest) if m - 1 > asof else 0.0
             out.append(hi - lo)
         else:
             out.append(r * weights[m - 1] / rest)

@@ -85,6 +85,9 @@ class Chart:
     anchor: tuple[int, int]
     y_title: str = ""
     kind: str = "line"
+    title_cell: CellRef | None = None
+    """The cell holding the title text: user text reaches the chart only through a cell, so a
+    name like ``Team!A1`` is never read as a reference."""
 
 
 @dataclass(slots=True)

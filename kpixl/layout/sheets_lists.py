@@ -78,6 +78,9 @@ def dashboard(ctx: Context) -> Sheet:
         erow, arow = ctx.effective_rows[node_id], f"act_{node_id}"
         cumulative = node.aggregate == "sum"
         row += 1
+        title = ctx.t("chart_title", name=node.name) if cumulative else node.name
+        title_cell = s.put(row, 1, title, "section")
+        row += 1
         s.put(row, 1, f"{node.name}: {ctx.t('cum_target' if cumulative else 'target')}", "label")
         for m in range(n):
             if cumulative:
@@ -103,11 +106,10 @@ def dashboard(ctx: Context) -> Sheet:
             s.put(row, 2 + m, formula=f, cached="#N/A" if v is None else v,
                   style=f"muted:{ctx.fmt(node_id)}")
         a_range = s.range(row, 2, row, 1 + n)
-        title = ctx.t("chart_title", name=node.name) if cumulative else node.name
         anchor = (chart_top + chart_h * (k // 2), 1 if k % 2 == 0 else 5)
         s.charts.append(Chart(title=title, categories=cats, anchor=anchor,
                               series=[(ctx.t("target"), t_range), (ctx.t("actual"), a_range)],
-                              y_title=node.unit))
+                              y_title=node.unit, title_cell=title_cell))
     s.protect = True
     _ = fmt
     return s

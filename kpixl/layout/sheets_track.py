@@ -47,8 +47,8 @@ def monthly(ctx: Context) -> Sheet:
         s.put(row, 1, "", "sub")
         s.put(row, 2, "", "sub")
         for m in range(n):
-            src = ctx.season.cell((m + shift) % n)
-            s.put(row, mc + m, formula=str(src), cached=base[(m + shift) % n], style="sub:weight")
+            s.put(row, mc + m, formula=fx.rotated_weight(ctx.season, m + 1, shift, n),
+                  cached=base[(m + shift) % n], style="sub:weight")
         ctx.shape_rows[shift] = s.range(row, mc, row, mc + n - 1)
         row += 1
         s.put(row, 0, ctx.t("cumulative"), "sub")
@@ -57,9 +57,9 @@ def monthly(ctx: Context) -> Sheet:
         shape = [base[(m + shift) % n] for m in range(n)]
         cum = cumulative(shape)
         for m in range(n):
-            w = s.ref(row - 1, mc + m)
-            f = w.local if m == 0 else f"{s.ref(row, mc + m - 1).local}+{w.local}"
-            s.put(row, mc + m, formula=f, cached=cum[m + 1], style="sub:weight")
+            prev = s.ref(row, mc + m - 1).local if m else None
+            s.put(row, mc + m, formula=fx.cumulative_step(prev, s.ref(row - 1, mc + m).local),
+                  cached=cum[m + 1], style="sub:weight")
         ctx.cum_rows[shift] = s.range(row, mc, row, mc + n - 1)
         row += 1
     s.hidden_rows |= set()  # shapes stay visible: they explain the split
