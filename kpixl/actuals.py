@@ -28,9 +28,13 @@ import re
 import unicodedata
 from difflib import get_close_matches
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpixl.errors import WorkbookError
 from kpixl.model import Plan
+
+if TYPE_CHECKING:
+    from kpixl.update import UpdateResult
 
 __all__ = ["import_actuals", "parse_csv"]
 
@@ -141,7 +145,7 @@ def parse_csv(path: str | os.PathLike[str], plan: Plan) -> dict[tuple[str, str],
 
 
 def import_actuals(workbook: str | os.PathLike[str], csv_path: str | os.PathLike[str], *,
-                   overwrite: bool = False) -> object:
+                   overwrite: bool = False) -> UpdateResult:
     """Place the CSV's actuals into ``workbook`` (rebuilt like ``kpixl update`` with the plan it
     holds); return the :class:`~kpixl.update.UpdateResult`."""
     from kpixl.reader import read_workbook

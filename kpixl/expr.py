@@ -69,7 +69,8 @@ def parse(text: str) -> Expr:
     if len(text) > _MAX_LEN:
         raise ExprError(f"is {len(text)} characters long; at most {_MAX_LEN} are allowed")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        # a block scalar (`formula: |`) may span lines: newlines are spaces in arithmetic
+        tree = ast.parse(" ".join(text.split()), mode="eval")
     except SyntaxError as exc:
         raise ExprError(f"is not valid arithmetic ({exc.msg}): {text!r}") from None
     except (ValueError, RecursionError, MemoryError):
@@ -89,7 +90,10 @@ def _convert(node: ast.AST) -> Expr:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
         return _convert(node.operand)
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        value = float(cast("int | float", node.value))
+        try:
+            value = float(cast("int | float", node.value))
+        except OverflowError:
+            raise ExprError("has a number that is not finite") from None
         if not math.isfinite(value):
             raise ExprError("has a number that is not finite")
         return Num(value)

@@ -19,8 +19,8 @@ __all__ = [
     "achievement",
     "carry_in",
     "catch_up",
-    "effective_target",
     "cumulative_step",
+    "effective_target",
     "forecast",
     "funnel_stage",
     "guard",
@@ -88,7 +88,7 @@ def cumulative_step(previous: Ref | None, weight: Ref) -> str:
     return str(weight) if previous is None else f"{previous}+{weight}"
 
 
-# -- periods (continued) ---------------------------------------------------------------------------------
+# -- periods (continued) ----------------------------------------------------------------------
 def monthly_sum(total: Ref, weight: Ref, cn: Ref) -> str:
     """``T * w_m / C_n``."""
     return f"{_p(total)}*{weight}/{cn}"

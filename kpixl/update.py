@@ -21,7 +21,6 @@ atomically; an Excel lock file (``~$NAME.xlsx``) stops the update.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -154,11 +153,7 @@ def _layout(solution: Any, acts: dict[str, list[Any]], ovrs: dict[str, list[Any]
     XlsxWriter sets ``fullCalcOnLoad``)."""
     from kpixl.layout import build_layout
 
-    params = inspect.signature(build_layout).parameters
-    if "actuals" in params:
-        return build_layout(solution, actuals=acts, overrides=ovrs,  # type: ignore[call-arg]
-                            asof=asof)
-    return build_layout(solution)
+    return build_layout(solution, actuals=acts, overrides=ovrs, asof=asof)
 
 
 # -- the rebuild ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import xlsxwriter
 
@@ -112,8 +112,9 @@ def write_workbook(layout: WorkbookLayout, path: str | os.PathLike[str], *,
                    vba_project: bytes | None = None) -> Path:
     """Write the layout to ``path`` atomically; return the path."""
     target = Path(path)
+    buffer = io.BytesIO()  # assembled in memory: a failing disk then fails one plain write
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
+        wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False,
                                             "strings_to_numbers": False,
                                             "strings_to_urls": False,
                                             "use_future_functions": False})
@@ -129,6 +130,7 @@ def write_workbook(layout: WorkbookLayout, path: str | os.PathLike[str], *,
             _write_sheet(wb, ws, sheet, formats)
         worksheets[layout.active].activate()
         wb.close()
+        tmp.write_bytes(buffer.getbuffer())
     return target
 
 
@@ -148,7 +150,8 @@ class atomic_path:
     def __enter__(self) -> Path:
         folder = self.target.parent if str(self.target.parent) else Path(".")
         if not folder.is_dir():
-            raise WorkbookError(f"{self.target}: folder {folder} does not exist")
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise WorkbookError(f"{self.target}: folder {folder} {what}")
         lock = self.target.with_name("~$" + self.target.name)
         if lock.exists():
             raise WorkbookError(f"{self.target}: is open in Excel (lock file {lock.name}); "
@@ -162,7 +165,7 @@ class atomic_path:
         self.tmp = Path(name)
         return self.tmp
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> Literal[False]:
         assert self.tmp is not None
         if exc_type is not None:
             self.tmp.unlink(missing_ok=True)

@@ -17,7 +17,6 @@ openpyxl drops charts and buttons: these copies are never shipped, only recalcul
 from __future__ import annotations
 
 import dataclasses
-import functools
 import random
 import re
 from collections.abc import Callable, Mapping
@@ -25,13 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from unittest import mock
 
 import openpyxl
 import pytest
 import wbtools
 
-import kpixl.layout.context as layout_context
 from kpixl.engine.compute import NodeSchedule, Tracking, schedule, track
 from kpixl.engine.solve import Solution, solve
 from kpixl.errors import PlanError
@@ -342,13 +339,9 @@ def test_tracking_sheet_cells_equal_the_engine_on_the_changed_plan(scenarios: li
 
 
 def engine_layout(s: Scenario) -> Any:
-    """The layout the engine draws for the changed plan with the entered data (Context tracks
-    with no actuals when it builds a workbook; here it tracks the user's)."""
-    assert hasattr(layout_context, "track"), "kpixl.layout.context no longer imports track"
-    tracked = functools.partial(track, actuals=s.edits.engine_actuals(),
-                                overrides=s.edits.engine_overrides(), asof=s.edits.asof)
-    with mock.patch.object(layout_context, "track", tracked):
-        return build_layout(s.solution)
+    """The layout the engine draws for the changed plan with the entered data."""
+    return build_layout(s.solution, actuals=s.edits.engine_actuals(),
+                        overrides=s.edits.engine_overrides(), asof=s.edits.asof)
 
 
 _CHART_ACTUAL = re.compile(r"^IF\((\d+)>asof,NA\(\),IF\(.*act_([a-z][a-z0-9_]*)\b")

@@ -384,10 +384,6 @@ def test_random_workbooks_equal_the_engine_after_recalculation(
 # -- bugs found by the generator (xfail until fixed) -------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a plan of 33+ months makes XlsxWriter warn "
-                   "'Length of list items ... exceeds Excel's limit of 255' on stderr and DROP "
-                   "the PDCA sheet's period drop-down (sheets_lists.py: list validation from "
-                   "plan.period.labels())")
 def test_long_plan_builds_without_warnings(tmp_path: Path) -> None:
     text = re.sub(r"months: \d+", "months: 36", make_plan(RandomSource(random.Random(7))))
     text = "\n".join(ln for ln in text.splitlines() if not ln.startswith("seasonality:")) + "\n"
@@ -398,9 +394,6 @@ def test_long_plan_builds_without_warnings(tmp_path: Path) -> None:
     assert got.stderr == ""
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a funnel stage derived by division (`lower = upper / "
-                   "days`) whose upper stage is 0 (a target of 0) crashes the Funnel sheet with "
-                   "ZeroDivisionError (compute.rate_value evaluates lower / upper)")
 def test_funnel_through_a_quotient_with_zero_target(tmp_path: Path) -> None:
     (tmp_path / "z.yaml").write_text(
         "kpixl: 1\ntitle: Zero\nperiod: {start: 2026-01, months: 1}\nkgi: per_day\nkpis:\n"

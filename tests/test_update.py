@@ -269,9 +269,6 @@ def test_xlwings_workbooks_keep_their_control_panel(tmp_path: Path, mode: str) -
         assert got.xlwings_conf.rows[0][:2] == ("Interpreter_Win", "py.exe")
 
 
-@pytest.mark.xfail(raises=AttributeError, reason="writer bug: write_workbook(vba_project=bytes) "
-                   "passes bytes to XlsxWriter's add_vba_project(is_stream=True), which needs "
-                   "a BytesIO ('bytes' object has no attribute 'getvalue')")
 def test_writer_takes_a_vba_project_as_bytes(tmp_path: Path) -> None:
     xlwings = pytest.importorskip("xlwings")
     with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart.xlsm") as zf:
@@ -356,13 +353,6 @@ def test_an_updated_workbook_equals_the_engine_after_recalculation(tmp_path: Pat
 @pytest.mark.libreoffice
 def test_cached_values_of_an_updated_workbook_equal_libreoffice(tmp_path: Path,
                                                                  recalc: Any) -> None:
-    import inspect
-
-    from kpixl.layout import build_layout
-
-    if "actuals" not in inspect.signature(build_layout).parameters:
-        pytest.xfail("build_layout cannot take actuals yet: cached tracking values are the "
-                     "no-actuals ones until Excel recalculates (fullCalcOnLoad is set)")
     wb = fill(build(SEED, tmp_path / "w.xlsx"), actuals={("orders", 0): 1, ("deals", 0): 4})
     update(SEED, wb)
     (out,) = recalc(wb)

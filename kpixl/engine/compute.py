@@ -98,7 +98,10 @@ def confidence_counts(solution: Solution) -> dict[tuple[str, str], int]:
         mine = [lk for lk in links if lk.funnel == f.id]
         out[(f.id, f.stages[-1])] = confidence_count(bottom, 1.0, c)
         for lk in reversed(mine):
-            p *= rate_value(solution, lk.rate)
+            try:
+                p *= rate_value(solution, lk.rate)
+            except ZeroDivisionError:  # a ratio over a stage planned at 0: no count above it
+                break
             out[(f.id, lk.upper)] = confidence_count(bottom, p, c) if 0 < p <= 1 else 0
     return out
 

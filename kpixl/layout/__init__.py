@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from kpixl import __version__
 from kpixl.engine.solve import Solution
 from kpixl.layout import sheets_lists, sheets_plan, sheets_track
@@ -12,9 +14,18 @@ from kpixl.layout.styles import build_styles
 __all__ = ["Cell", "CellRef", "Chart", "RangeRef", "Sheet", "WorkbookLayout", "build_layout"]
 
 
-def build_layout(solution: Solution) -> WorkbookLayout:
-    """Describe the whole workbook for a solved plan."""
-    ctx = Context(plan=solution.plan, solution=solution)
+def build_layout(solution: Solution, *,
+                 actuals: Mapping[str, Sequence[float | None]] | None = None,
+                 overrides: Mapping[str, Sequence[float | None]] | None = None,
+                 asof: int | None = None) -> WorkbookLayout:
+    """Describe the whole workbook for a solved plan.
+
+    ``actuals``/``overrides``/``asof`` are what the input cells will hold (``kpixl update``
+    carries them over): they only change the cached values of the formula cells, so that a viewer
+    that does not recalculate still shows the right numbers. The caller writes the input cells.
+    """
+    ctx = Context(plan=solution.plan, solution=solution, actuals=actuals, overrides=overrides,
+                  asof=asof)
     guide = sheets_plan.guide(ctx)
     inputs = sheets_plan.inputs(ctx)
     tree = sheets_plan.tree(ctx)

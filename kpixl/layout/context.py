@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kpixl import formulas as fx
@@ -30,14 +31,20 @@ class Context:
     cum_rows: dict[int, RangeRef] = field(default_factory=dict)  # shift -> C_1..C_n
     month_idx: RangeRef | None = None  # 1..n on the Tracking sheet
     month_labels: RangeRef | None = None
+    node_ids: RangeRef | None = None  # every node id, one per row (SMART sheet)
     effective_rows: dict[str, RangeRef] = field(default_factory=dict)
     ytd_target_cells: dict[str, CellRef] = field(default_factory=dict)
     status_cells: dict[str, CellRef] = field(default_factory=dict)
     inputs: list[tuple[str, object]] = field(default_factory=list)  # input cells as built
 
+    actuals: Mapping[str, Sequence[float | None]] | None = None
+    overrides: Mapping[str, Sequence[float | None]] | None = None
+    asof: int | None = None
+
     def __post_init__(self) -> None:
         self.sched = schedule(self.solution)
-        self.tracking = track(self.solution, self.sched)
+        # cached values of the tracking formulas: what the workbook computes for these entries
+        self.tracking = track(self.solution, self.sched, self.actuals, self.overrides, self.asof)
 
     # -- language and formats -------------------------------------------------------------------
     @property

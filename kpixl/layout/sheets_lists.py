@@ -92,7 +92,7 @@ def dashboard(ctx: Context) -> Sheet:
         t_range = s.range(row, 2, row, 1 + n)
         row += 1
         s.put(row, 1, f"{node.name}: {ctx.t('cum_actual' if cumulative else 'actual')}", "label")
-        acts = [None] * n
+        acts = list((ctx.actuals or {}).get(node_id, [None] * n))
         for m in range(n):
             w = f"INDEX({arow},1,1):INDEX({arow},1,{m + 1})"
             if cumulative:
@@ -146,6 +146,7 @@ def smart(ctx: Context) -> Sheet:
     by_node: dict[str, list[SmartResult]] = {}
     for r in results:
         by_node.setdefault(r.node, []).append(r)
+    ctx.node_ids = s.range(row + 1, 0, row + len(by_node), 0)
     for node_id, rs in by_node.items():
         row += 1
         s.put(row, 0, node_id, "cell")
@@ -204,12 +205,12 @@ def pdca(ctx: Context) -> Sheet:
         for c in range(len(heads)):
             s.put(r, c, None, "input:date" if c in (0, 7) else "input")
     last = top + PDCA_ROWS
+    # drop-downs refer to ranges (a literal list is capped at 255 characters)
+    assert ctx.node_ids is not None and ctx.month_labels is not None
     s.validations.append((s.range(top + 1, 2, last, 2),
-                          {"validate": "list", "source": list(plan.nodes)[:200]}
-                          if sum(len(k) + 1 for k in plan.nodes) < 250 else
-                          {"validate": "any"}))
+                          {"validate": "list", "source": f"={ctx.node_ids}"}))
     s.validations.append((s.range(top + 1, 1, last, 1),
-                          {"validate": "list", "source": plan.period.labels()}))
+                          {"validate": "list", "source": f"={ctx.month_labels}"}))
     s.validations.append((s.range(top + 1, 8, last, 8),
                           {"validate": "list", "source": ctx.t("pdca_status_values").split(",")}))
     s.tables.append((s.range(top, 0, last, len(heads) - 1),

@@ -333,7 +333,11 @@ def funnel(ctx: Context) -> Sheet:
             s.put(row, 1, node.name, "label")
             if k > 0:
                 lk = links[(f.stages[k - 1], stage)]
-                s.put(row, 2, formula=ctx.render(lk.rate), cached=rate_value(sol, lk.rate),
+                try:
+                    rate: object = rate_value(sol, lk.rate)
+                except ZeroDivisionError:  # a ratio over a stage planned at 0
+                    rate = ""
+                s.put(row, 2, formula=f'IFERROR({ctx.render(lk.rate)},"")', cached=rate,
                       style="calc:pct")
                 s.put(row, 3, formula=ctx.observed_formula(lk), style="calc:pct",
                       cached=_blank(ctx.tracking.observed[(lk.upper, lk.lower)]))

@@ -7,6 +7,7 @@ from kpixl.engine import tracking as tr
 from kpixl.engine.periods import cumulative
 from kpixl.layout.context import Context
 from kpixl.layout.core import Sheet
+from kpixl.model import Node
 
 FIRST_MONTH_COL = 3
 
@@ -106,7 +107,7 @@ def monthly(ctx: Context) -> Sheet:
             s.put(row, mc + m, None, f"input:{fmt}")
         ovr = s.range(row, mc, row, mc + n - 1)
         ctx.name(f"ovr_{node_id}", ovr)
-        s.validations.append((ovr, _number_rule(node.signed)))
+        s.validations.append((ovr, _number_rule(node)))
         row += 1
     s.freeze = (head + 1, mc)
     s.print_title_rows = (head, head)
@@ -125,8 +126,14 @@ def _span(aggregate: str, a: str, b: str) -> str:
     return {"sum": f"SUM({a}:{b})", "mean": f"AVERAGE({a}:{b})", "last": b}[aggregate]
 
 
-def _number_rule(signed: bool) -> dict[str, object]:
-    if signed:
+def _number_rule(node: Node) -> dict[str, object]:
+    """Validation of a node's actual and override cells: its bounds ("%" nodes 0..1), else >= 0
+    unless it is signed."""
+    bounds = node.effective_bounds
+    if bounds is not None:
+        return {"validate": "decimal", "criteria": "between", "minimum": bounds[0],
+                "maximum": bounds[1]}
+    if node.signed:
         return {"validate": "decimal", "criteria": "between", "minimum": -1e300, "maximum": 1e300}
     return {"validate": "decimal", "criteria": ">=", "value": 0}
 
@@ -199,7 +206,7 @@ def tracking(ctx: Context) -> Sheet:
         arow = s.range(r_a, mc, r_a, mc + n - 1)
         ctx.effective_rows[node_id] = erow
         ctx.name(f"act_{node_id}", arow)
-        s.validations.append((arow, _number_rule(node.signed)))
+        s.validations.append((arow, _number_rule(node)))
         for qi, (q0, q1) in enumerate(quarters):
             c = mc + n + qi
             b = f"MIN({q1},asof)"
