@@ -28,6 +28,8 @@ class Context:
     baseline_refs: dict[str, CellRef] = field(default_factory=dict)
     season: RangeRef | None = None  # in_seasonality
     shape_rows: dict[int, RangeRef] = field(default_factory=dict)  # shift -> weights row
+    cn_names: dict[int, str] = field(default_factory=dict)  # shift -> name of C_n
+    c_asof_names: dict[int, str] = field(default_factory=dict)  # shift -> name of C at asof
     cum_rows: dict[int, RangeRef] = field(default_factory=dict)  # shift -> C_1..C_n
     month_idx: RangeRef | None = None  # 1..n on the Tracking sheet
     month_labels: RangeRef | None = None
@@ -106,10 +108,13 @@ class Context:
         cum = self.cum_rows[shift]
         if isinstance(month, int):
             return "0" if month == 0 else str(cum.cell(month - 1))
+        if month == "asof" and shift in self.c_asof_names:
+            return self.c_asof_names[shift]
         return f"IF({month}=0,0,INDEX({cum},1,{month}))"
 
     def cn(self, shift: int) -> str:
-        return str(self.cum_rows[shift].cell(self.plan.months - 1))
+        """C_n of a shape: its named total (``kpixl_cn_<shift>``) once placed."""
+        return self.cn_names.get(shift) or str(self.cum_rows[shift].cell(self.plan.months - 1))
 
     def carry_formula(self, node_id: str) -> str:
         res = self.solution.nodes[node_id]

@@ -73,6 +73,7 @@ _L: dict[str, tuple[str, str]] = {
     "weights": ("Weights", "ウェイト"),
     "shape_shift": ("Weights, {k} months earlier (lag)", "ウェイト（{k}か月前倒し）"),
     "cumulative": ("Cumulative weights", "累積ウェイト"),
+    "at_asof": ("At the as-of month", "締め月時点"),
     "month_index": ("Month #", "月番号"),
     "last_entered": ("Last month entered", "最終入力月"),
     "kgi": ("KGI", "KGI"),

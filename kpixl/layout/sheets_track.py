@@ -34,10 +34,11 @@ def monthly(ctx: Context) -> Sheet:
     quarters = plan.period.quarters
     width = _widths(ctx)
     s.widths = {0: 24.0, 1: 16.0, 2: 8.0} | {mc + m: width for m in range(n)}
-    s.widths |= {mc + n + i: width * 1.3 for i in range(len(quarters) + 2)}
+    s.widths |= {mc + n + i: width * 1.3 for i in range(len(quarters) + 3)}
     s.put(0, 0, plan.title, "title")
     head = 2
-    _month_header(ctx, s, head, [*_quarter_labels(ctx), ctx.t("total"), ctx.t("carry_in")])
+    _month_header(ctx, s, head, [*_quarter_labels(ctx), ctx.t("total"), ctx.t("carry_in"),
+                                 ctx.t("at_asof")])
     row = head + 1
     assert ctx.season is not None
     shifts = sorted({r.shift for r in sol.nodes.values()} | {0})
@@ -61,7 +62,15 @@ def monthly(ctx: Context) -> Sheet:
             prev = s.ref(row, mc + m - 1).local if m else None
             s.put(row, mc + m, formula=fx.cumulative_step(prev, s.ref(row - 1, mc + m).local),
                   cached=cum[m + 1], style="sub:weight")
-        ctx.cum_rows[shift] = s.range(row, mc, row, mc + n - 1)
+        cum_row = ctx.cum_rows[shift] = s.range(row, mc, row, mc + n - 1)
+        # C_n and C at the as-of month, named once: every forecast and catch-up refers to them
+        nq = len(quarters)
+        total = s.put(row, mc + n + nq, formula=cum_row.cell(n - 1).local, cached=cum[n],
+                      style="sub:weight")
+        ctx.cn_names[shift] = ctx.name(f"kpixl_cn_{shift}", total)
+        at = s.put(row, mc + n + nq + 2, formula=f"IF(asof=0,0,INDEX({cum_row},1,asof))",
+                   cached=cum[ctx.tracking.asof], style="sub:weight")
+        ctx.c_asof_names[shift] = ctx.name(f"kpixl_casof_{shift}", at)
         row += 1
     s.hidden_rows |= set()  # shapes stay visible: they explain the split
     row += 1
