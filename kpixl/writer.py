@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
-
-import re
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet

@@ -65,9 +65,9 @@ def monthly(ctx: Context) -> Sheet:
         cum_row = ctx.cum_rows[shift] = s.range(row, mc, row, mc + n - 1)
         # C_n and C at the as-of month, named once: every forecast and catch-up refers to them
         nq = len(quarters)
-        total = s.put(row, mc + n + nq, formula=cum_row.cell(n - 1).local, cached=cum[n],
-                      style="sub:weight")
-        ctx.cn_names[shift] = ctx.name(f"kpixl_cn_{shift}", total)
+        cn_cell = s.put(row, mc + n + nq, formula=cum_row.cell(n - 1).local, cached=cum[n],
+                        style="sub:weight")
+        ctx.cn_names[shift] = ctx.name(f"kpixl_cn_{shift}", cn_cell)
         at = s.put(row, mc + n + nq + 2, formula=f"IF(asof=0,0,INDEX({cum_row},1,asof))",
                    cached=cum[ctx.tracking.asof], style="sub:weight")
         ctx.c_asof_names[shift] = ctx.name(f"kpixl_casof_{shift}", at)
