@@ -48,7 +48,6 @@ SHEETS = {
     "ja": ["使い方", "前提条件", "KPIツリー", "ファネル逆算", "月次目標", "実績管理",
            "ダッシュボード", "SMARTチェック", "施策", "PDCA記録"],
 }
-FUNNEL_INDEX = 3
 TRACKING_INDEX = 5
 DASHBOARD_INDEX = 6
 META_SHEET = "_kpixl"

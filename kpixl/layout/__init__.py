@@ -31,13 +31,13 @@ def build_layout(solution: Solution, *,
     tree = sheets_plan.tree(ctx)
     monthly = sheets_track.monthly(ctx)
     tracking = sheets_track.tracking(ctx)
-    funnel = sheets_plan.funnel(ctx) if solution.plan.funnels else None
+    funnel = sheets_plan.funnel(ctx)
     dashboard = sheets_lists.dashboard(ctx)
     smart = sheets_lists.smart(ctx)
     kfs = sheets_lists.kfs(ctx)
     pdca = sheets_lists.pdca(ctx)
     meta = sheets_lists.meta(ctx)
-    sheets = [guide, inputs, tree, *([funnel] if funnel else []), monthly, tracking, dashboard,
+    sheets = [guide, inputs, tree, funnel, monthly, tracking, dashboard,
               smart, kfs, pdca, meta]
     keys = {c.style for s in sheets for c in s.cells.values()}
     keys |= {"good", "warn", "bad"}

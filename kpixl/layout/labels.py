@@ -63,6 +63,8 @@ _L: dict[str, tuple[str, str]] = {
     "kind_root": ("Goal", "目標"),
     "formula": ("Formula", "計算式"),
     "stage": ("Stage", "段階"),
+    "no_funnels": ("This plan defines no funnel (`funnels:` in the plan file).",
+                   "このプランにはファネルが定義されていません（プランファイルの funnels:）。"),
     "planned_rate": ("Planned rate", "計画転換率"),
     "observed_rate": ("Observed rate", "実績転換率"),
     "required": ("Required", "必要数"),

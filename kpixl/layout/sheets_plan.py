@@ -317,6 +317,8 @@ def funnel(ctx: Context) -> Sheet:
     links = {(lk.upper, lk.lower): lk for lk in funnel_links(sol)}
     counts = confidence_counts(sol)
     row = 2
+    if not plan.funnels:
+        s.put(row, 1, ctx.t("no_funnels"), "muted")
     for f in plan.funnels:
         c = f.confidence if f.confidence is not None else plan.confidence
         s.put(row, 1, f.id, "section")
