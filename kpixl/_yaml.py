@@ -61,9 +61,14 @@ class Document:
 class _Abort(Exception):
     """The document cannot be read further (too big, too deep, syntax)."""
 
-    def __init__(self, message: str, line: int | None, code: str) -> None:
+    def __init__(self, message: str, line: int | None, code: str, path: str = "") -> None:
         super().__init__(message)
-        self.message, self.line, self.code = message, line, code
+        self.message, self.line, self.code, self.path = message, line, code, path
+
+
+def _clean(path: str) -> str:
+    """A field path for messages ('' for the document itself or a rejected key)."""
+    return "" if "\0" in path or "?" in path else path.lstrip(".")
 
 
 def resolve_plain(text: str) -> Any:
@@ -233,7 +238,8 @@ class _Builder:
 
     def _open(self, ev: Any, path: str, line: int, as_key: bool = False) -> None:
         if len(self.stack) >= MAX_DEPTH:
-            raise _Abort(msg("too-deep", self.locale, limit=MAX_DEPTH), line, "too-deep")
+            raise _Abort(msg("too-deep", self.locale, limit=MAX_DEPTH), line, "too-deep",
+                         _clean(path))
         self._count(1, line)
         is_map = isinstance(ev, yaml.MappingStartEvent)
         kind = "map" if is_map else "seq"
@@ -270,13 +276,15 @@ class _Builder:
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
             raise _Abort(msg("too-many-aliases", self.locale, limit=MAX_ALIASES), line,
-                         "too-many-aliases")
+                         "too-many-aliases", _clean(path))
         name = ev.anchor
         if name in self.open_anchors:
-            raise _Abort(msg("yaml.alias-loop", self.locale, name=name), line, "yaml")
+            raise _Abort(msg("yaml.alias-loop", self.locale, name=name), line, "yaml",
+                         _clean(path))
         anchor = self.anchors.get(name)
         if anchor is None:
-            raise _Abort(msg("yaml.alias-unknown", self.locale, name=name), line, "yaml")
+            raise _Abort(msg("yaml.alias-unknown", self.locale, name=name), line, "yaml",
+                         _clean(path))
         self._count(anchor.size, line)
         if not (self.stack and self.stack[-1].muted):
             self.entries.extend((path + rel, ln) for rel, ln in anchor.entries if rel)
@@ -318,7 +326,7 @@ def parse(text: str, source: str = "plan.yaml", locale: str | None = None) -> Do
             builder.event(ev)
     except _Abort as exc:
         doc.problems = [*builder.problems,
-                        Problem(file=source, path="", line=exc.line, message=exc.message,
+                        Problem(file=source, path=exc.path, line=exc.line, message=exc.message,
                                 code=exc.code)]
         return doc
     except yaml.MarkedYAMLError as exc:
