@@ -159,6 +159,14 @@ def import_actuals(workbook: str | os.PathLike[str], csv_path: str | os.PathLike
     clash = [f"{node} {label}: the workbook has {have[(node, label)]:g}, the CSV {v:g}"
              for (node, label), v in new.items()
              if (node, label) in have and have[(node, label)] != v]
+    if data.unreadable and not overwrite:
+        # the rebuilt workbook keeps numbers only: text or formulas typed there would be lost
+        cells = [w.split(": ", 1)[1] for w in data.warnings if "is not a number" in w
+                 and ("act_" in w or "ovr_" in w)]
+        raise WorkbookError("\n".join([
+            f"{path}: {len(data.unreadable)} row(s) hold text or formulas where numbers belong "
+            "(" + ", ".join(sorted(data.unreadable)) + "); fix or clear them first, or use "
+            "--overwrite to drop them", *(f"  {c}" for c in cells)]))
     if clash and not overwrite:
         raise WorkbookError("\n".join([f"{path}: {len(clash)} cell(s) already hold a different "
                                        "actual; use --overwrite to replace them:",

@@ -185,8 +185,9 @@ def _open(path: Path, *, data_only: bool = False) -> Any:
     try:
         return openpyxl.load_workbook(path, data_only=data_only)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        first = (str(exc).strip().splitlines() or [""])[0]
         raise WorkbookError(f"{path}: is not a readable workbook ({type(exc).__name__}: "
-                            f"{exc})") from None
+                            f"{first})") from None
 
 
 # -- the machine-readable copy --------------------------------------------------------------------
@@ -364,17 +365,30 @@ def _value(cell: Any) -> Any:
     return None if isinstance(v, str) and v == "" else v
 
 
+MAX_TABLE_CELLS = 2_000_000
+
+
 def _table(ws: Any, top: int, width: int | None = None, *, keep_empty: bool = False) -> Table:
     """Header on row ``top`` (0-based), the non-empty rows below it (every row with
     ``keep_empty``, so that a sheet keeps its shape), as values."""
-    width = width or ws.max_column
-    header: tuple[Any, ...] = ()
+    # Only the cells the file holds are visited: one far-away cell (XFD1048576) must not make
+    # kpixl walk a grid of billions of empty cells.
+    present = [(r, c) for (r, c) in ws._cells if r >= top + 1]  # openpyxl: 1-based keys
+    width = width or max((c for _, c in present), default=1)
+    last = max((r for r, _ in present), default=top + 1)
+    if keep_empty and (last - top) * width > MAX_TABLE_CELLS:
+        raise WorkbookError(f"{ws.title}: the sheet spans {last - top:,} rows x {width:,} "
+                            f"columns; kpixl copies at most {MAX_TABLE_CELLS:,} cells of a sheet "
+                            "a user added (delete the far-away cells, or the sheet)")
+    header = tuple(_value(ws._cells[(top + 1, c)]) if (top + 1, c) in ws._cells else None
+                   for c in range(1, width + 1))
+    wanted = range(top + 2, last + 1) if keep_empty else sorted({r for r, _ in present
+                                                                if r > top + 1})
     rows: list[tuple[Any, ...]] = []
-    for r, row in enumerate(ws.iter_rows(min_row=top + 1, max_col=width)):
-        values = tuple(_value(cell) for cell in row)
-        if r == 0:
-            header = values
-        elif keep_empty or any(v is not None for v in values):
+    for r in wanted:
+        values = tuple(_value(ws._cells[(r, c)]) if (r, c) in ws._cells else None
+                       for c in range(1, width + 1))
+        if keep_empty or any(v is not None for v in values):
             rows.append(values)
     return Table(sheet=ws.title, header=header, rows=tuple(rows))
 
@@ -399,10 +413,10 @@ def _kfs(c: _Cells, plan: Plan, sheet: str) -> dict[str, str | None]:
     ws = c.ws(sheet)
     ids = {k.id for k in plan.kfs}
     out: dict[str, str | None] = {}
-    for row in ws.iter_rows(min_row=TABLE_TOP + 2, max_col=KFS_STATUS_COL + 1):
-        kid = row[0].value
+    for r in sorted({r for (r, c) in ws._cells if c == 1 and r >= TABLE_TOP + 2}):
+        kid = ws._cells[(r, 1)].value
         if isinstance(kid, str) and kid in ids:
-            status = _value(row[KFS_STATUS_COL])
+            status = _value(ws.cell(r, KFS_STATUS_COL + 1))
             out[kid] = None if status is None else str(status)
     return out
 
