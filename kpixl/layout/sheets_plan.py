@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
+
 from kpixl import expr as ex
 from kpixl.engine.compute import confidence_counts, funnel_links, rate_value
 from kpixl.layout.context import Context
@@ -227,6 +230,10 @@ def tree_order(ctx: Context) -> list[tuple[str, int, bool]]:
     return out
 
 
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def formula_in_words(ctx: Context, node_id: str) -> str:
     f = ctx.plan.nodes[node_id].formula
     if f is None:
@@ -250,7 +257,9 @@ def tree(ctx: Context) -> Sheet:
     plan, sol, s = ctx.plan, ctx.solution, ctx.sheet("tree")
     order = tree_order(ctx)
     depth = max(d for _, d, _ in order)
-    box_span = 4  # columns a name box covers
+    # a name box covers enough narrow columns for the longest name (wide characters count 2)
+    longest = max(_display_width(plan.nodes[n].name) for n, _, _ in order) + 3
+    box_span = min(24, max(4, math.ceil(longest / 3.2)))
     first_data = 1 + depth + box_span
     for c in range(1, first_data):
         s.widths[c] = 3.2
