@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kpixl.engine.smart import smart_checks
 from kpixl.engine.solve import Solution, solve
-from kpixl.errors import KpixlError, PlanError, Problem
+from kpixl.errors import KpixlError, Problem
 from kpixl.loader import load, loads
 from kpixl.model import Plan
 
@@ -129,5 +129,3 @@ def demo(outdir: str | os.PathLike[str] = ".", *, locale: str = "ja") -> Path:
     result = check_plan(plan)
     return write(result.solution, folder / "kpixl-demo.xlsx", force=True)
 
-
-_ = PlanError

@@ -26,7 +26,6 @@ def dashboard(ctx: Context) -> Sheet:
     plan, sol, s = ctx.plan, ctx.solution, ctx.sheet("dashboard")
     trk = ctx.tracking
     kgi = plan.kgi
-    fmt = ctx.fmt(kgi)
     big = ctx.width_for([abs(r.goal) for r in sol.nodes.values()], list(sol.nodes))
     s.widths = {0: 2, 1: 30, 2: big, 3: big, 4: 12, 5: 10, 6: big, 7: big}
     s.put(0, 1, plan.title, "title")
@@ -45,7 +44,6 @@ def dashboard(ctx: Context) -> Sheet:
     row += 1
     for i, key in enumerate(heads):
         s.put(row, 1 + i, ctx.t(key), "head")
-    first = row + 1
     for node_id in plan.nodes:
         if node_id == kgi or sol.nodes[node_id].role == "assumption":
             continue
@@ -55,7 +53,6 @@ def dashboard(ctx: Context) -> Sheet:
     for text, look in zip(ctx.statuses, ("good", "warn", "bad"), strict=True):
         s.cond_formats.append((s.range(5, 5, max(row, 5), 5), {
             "type": "cell", "criteria": "==", "value": f'"{text}"', "format": look}))
-    _ = first
     # chart data: cumulative target and actual per month, for the KGI and each funnel stage
     charted = [kgi, *dict.fromkeys(st for f in plan.funnels for st in f.stages)]
     charted = list(dict.fromkeys(charted))
@@ -111,7 +108,6 @@ def dashboard(ctx: Context) -> Sheet:
                               series=[(ctx.t("target"), t_range), (ctx.t("actual"), a_range)],
                               y_title=node.unit, title_cell=title_cell))
     s.protect = True
-    _ = fmt
     return s
 
 

@@ -8,8 +8,8 @@ import unicodedata
 from kpixl import expr as ex
 from kpixl.engine.compute import confidence_counts, funnel_links, rate_value
 from kpixl.layout.context import Context
-from kpixl.layout.core import Sheet, col_letter
-from kpixl.layout.labels import SHEETS, sheet_name
+from kpixl.layout.core import Sheet
+from kpixl.layout.labels import sheet_name
 
 GUIDE_TEXT = {
     "en": {
@@ -375,5 +375,3 @@ def funnel(ctx: Context) -> Sheet:
 def _blank(v: object) -> object:
     return "" if v is None else v
 
-
-_ = (SHEETS, col_letter)

@@ -72,7 +72,6 @@ def monthly(ctx: Context) -> Sheet:
                    cached=cum[ctx.tracking.asof], style="sub:weight")
         ctx.c_asof_names[shift] = ctx.name(f"kpixl_casof_{shift}", at)
         row += 1
-    s.hidden_rows |= set()  # shapes stay visible: they explain the split
     row += 1
     for node_id, node in plan.nodes.items():
         res, sc = sol.nodes[node_id], ctx.sched[node_id]
