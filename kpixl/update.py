@@ -41,6 +41,7 @@ from kpixl.reader import (
     read_workbook,
     same_value,
 )
+from kpixl.writer import check_lock
 
 __all__ = ["UpdateResult", "check_lock", "rebuild", "update"]
 
@@ -77,14 +78,6 @@ class UpdateResult:
                 out.append(f"{head}:")
                 out += [f"  {x}" for x in items]
         return out
-
-
-def check_lock(path: Path) -> None:
-    """Refuse when Excel has the workbook open (its lock file ``~$NAME`` lies beside it)."""
-    lock = path.with_name("~$" + path.name)
-    if lock.exists():
-        raise WorkbookError(f"{path}: is open in Excel (lock file {lock.name} exists); close it "
-                            "and try again")
 
 
 # -- cells in a layout ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from kpixl.errors import WorkbookError
 from kpixl.layout.core import Sheet, WorkbookLayout
 
-__all__ = ["atomic_path", "write_workbook"]
+__all__ = ["atomic_path", "check_lock", "write_workbook"]
 
 # XlsxWriter runs ~29 regular-expression passes over every formula to add the `_xlfn.` prefix to
 # Excel's newer functions. kpixl writes only portable functions (a test checks the allowlist), so
@@ -171,10 +171,7 @@ class atomic_path:
         if not folder.is_dir():
             what = "is not a folder" if folder.exists() else "does not exist"
             raise WorkbookError(f"{self.target}: folder {folder} {what}")
-        lock = self.target.with_name("~$" + self.target.name)
-        if lock.exists():
-            raise WorkbookError(f"{self.target}: is open in Excel (lock file {lock.name}); "
-                                "close it and retry")
+        check_lock(self.target)
         try:
             fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=self.target.suffix,
                                         dir=folder)
@@ -200,6 +197,14 @@ class atomic_path:
             raise WorkbookError(f"{self.target}: cannot replace the file ({e.strerror}); "
                                 "is it open in Excel?") from None
         return False
+
+
+def check_lock(path: Path) -> None:
+    """Refuse when Excel has the workbook open (its lock file ``~$NAME`` lies beside it)."""
+    lock = path.with_name("~$" + path.name)
+    if lock.exists():
+        raise WorkbookError(f"{path}: is open in Excel (lock file {lock.name}); close it and "
+                            "retry")
 
 
 def _mode_for(target: Path) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kpixl import formulas as fx
 from kpixl.engine import recipe as rc
-from kpixl.engine.compute import NodeSchedule, Tracking, schedule, track
+from kpixl.engine.compute import FunnelLink, NodeSchedule, Tracking, schedule, track
 from kpixl.engine.solve import Solution
 from kpixl.layout.core import CellRef, RangeRef, Sheet
 from kpixl.layout.labels import label, sheet_name, status_labels
@@ -99,6 +99,12 @@ class Context:
     def render(self, recipe: rc.Recipe) -> str:
         return fx.render(recipe, self.leaf)
 
+    def goal_ref(self, node_id: str) -> str:
+        """What a node's months split: a root's target (``in_X``), else its total (``kpi_X``)."""
+        res, node = self.solution.nodes[node_id], self.plan.nodes[node_id]
+        return f"in_{node_id}" if res.role == "root" and node.target is not None \
+            else f"kpi_{node_id}"
+
     def display_name(self, node_id: str) -> str:
         return self.plan.nodes[node_id].name
 
@@ -126,6 +132,5 @@ class Context:
             cl = f"({full}*{self.cn(shift)}+{cl})"
         return fx.carry_in(f"kpi_{node_id}", cl, self.cn(shift), self.plan.nodes[node_id].whole)
 
-    def observed_formula(self, link: object) -> str:
-        return fx.observed_rate(f"act_{link.lower}", f"act_{link.upper}", "asof",  # type: ignore[attr-defined]
-                                link.lag)  # type: ignore[attr-defined]
+    def observed_formula(self, link: FunnelLink) -> str:
+        return fx.observed_rate(f"act_{link.lower}", f"act_{link.upper}", "asof", link.lag)

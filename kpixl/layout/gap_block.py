@@ -16,7 +16,7 @@ from collections.abc import Callable
 from kpixl import expr as ex
 from kpixl import formulas as fx
 from kpixl.engine import recipe as rc
-from kpixl.engine.gap import attribute
+from kpixl.engine.gap import Attribution, attribute
 from kpixl.engine.solve import to_recipe
 from kpixl.layout.context import Context
 from kpixl.layout.core import CellRef, Sheet
@@ -163,10 +163,9 @@ def _child_share(ctx: Context, rows: list[tuple[str, int, int | None]], i: int, 
     return f'IF({split_ref[parent].local},{share}*({frac}),"")'
 
 
-def _row_share(att: object, rows: list[tuple[str, int, int | None]], i: int) -> float | None:
-    shares = att.shares  # type: ignore[attr-defined]
-    n = rows[i][0]
-    return shares.get(n) if n in shares else None
+def _row_share(att: Attribution, rows: list[tuple[str, int, int | None]],
+               i: int) -> float | None:
+    return att.shares.get(rows[i][0])
 
 
 def _planned(f: ex.Expr, ytd_t: dict[str, float | None]) -> float | None:

@@ -56,7 +56,6 @@ def dashboard(ctx: Context) -> Sheet:
     # chart data: cumulative target and actual per month, for the KGI and each funnel stage
     charted = [kgi, *dict.fromkeys(st for f in plan.funnels for st in f.stages)]
     charted = list(dict.fromkeys(charted))
-    charted = list(dict.fromkeys(charted))
     row += 2
     chart_top = row
     chart_h = 15
@@ -124,7 +123,7 @@ def _summary_row(ctx: Context, s: Sheet, row: int, node_id: str, bold: bool = Fa
     s.put(row, 5, formula=str(ctx.status_cells[node_id]), cached=ctx.status_text(nt.status),
           style="status")
     s.put(row, 6, formula=f"fc_{node_id}", cached=_b(nt.forecast), style=f"{look}:{fmt}")
-    goal = f"in_{node_id}" if res.role == "root" and node.target is not None else f"kpi_{node_id}"
+    goal = ctx.goal_ref(node_id)
     s.put(row, 7, formula=goal, cached=res.goal, style=f"{look}:{fmt}")
 
 

@@ -76,8 +76,7 @@ def monthly(ctx: Context) -> Sheet:
     for node_id, node in plan.nodes.items():
         res, sc = sol.nodes[node_id], ctx.sched[node_id]
         fmt = ctx.fmt(node_id)
-        total = f"in_{node_id}" if res.role == "root" and node.target is not None \
-            else f"kpi_{node_id}"
+        total = ctx.goal_ref(node_id)
         shift = res.shift
         s.put(row, 0, node.name, "label")
         s.put(row, 1, ctx.t("target"), "cell")
@@ -189,6 +188,7 @@ def tracking(ctx: Context) -> Sheet:
                        (r_st, "status"), (r_cu, "catch_up")):
             s.put(r, 1, ctx.t(key), "cell")
             s.put(r, 2, node.unit if r in (r_t, r_a) else "", "cell")
+        goal, c_asof, cn = ctx.goal_ref(node_id), ctx.c_at(res.shift, "asof"), ctx.cn(res.shift)
         for m in range(n):
             c = mc + m
             tgt, ovr = f"INDEX(tgt_{node_id},1,{m + 1})", f"INDEX(ovr_{node_id},1,{m + 1})"
@@ -201,12 +201,9 @@ def tracking(ctx: Context) -> Sheet:
             s.put(r_st, c, formula=fx.status(s.ref(r_ach, c).local, th_on, th_risk, labels),
                   cached=ctx.status_text(nt.month_status[m]), style="status")
             if agg == "sum":
-                f = fx.catch_up(m + 1, f"in_{node_id}" if res.role == "root" and
-                                node.target is not None else f"kpi_{node_id}",
-                                f"ytd_{node_id}", "asof", ctx.shape_rows[res.shift].cell(m),
-                                ctx.c_at(res.shift, m + 1),
-                                ctx.c_at(res.shift, m) if m else None,
-                                ctx.c_at(res.shift, "asof"), ctx.cn(res.shift), node.whole)
+                f = fx.catch_up(m + 1, goal, f"ytd_{node_id}", "asof",
+                                ctx.shape_rows[res.shift].cell(m), ctx.c_at(res.shift, m + 1),
+                                ctx.c_at(res.shift, m) if m else None, c_asof, cn, node.whole)
                 s.put(r_cu, c, formula=f, cached=_b(nt.catch_up[m]), style=f"calc:{fmt}")
             else:
                 s.put(r_cu, c, None, "calc")
@@ -243,7 +240,7 @@ def tracking(ctx: Context) -> Sheet:
               cached=ctx.status_text(nt.status), style="status")
         s.put(r_cu, c, None, "calc")
         if agg == "sum":
-            f = fx.forecast(f"ytd_{node_id}", ctx.c_at(res.shift, "asof"), ctx.cn(res.shift))
+            f = fx.forecast(f"ytd_{node_id}", c_asof, cn)
         else:
             f = fx.window_actual(arow, idx, 1, "asof", "last")
         ctx.name(f"fc_{node_id}", s.put(r_a, fc_col, formula=f, cached=_b(nt.forecast),
