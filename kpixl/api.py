@@ -60,8 +60,9 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
           force: bool = False) -> Path:
     """Lay out and write a solved plan to ``target``."""
     from kpixl import xl
-    from kpixl.layout import build_layout
-    from kpixl.writer import atomic_path, write_workbook
+    from kpixl.layout import build_layout, streamed_sheets, tabs
+    from kpixl.layout.styles import build_styles
+    from kpixl.writer import WorkbookWriter, atomic_path
 
     xl.check_target(target, xlwings)  # mode, xlwings installed, classic module name
     if target.exists() and not force:
@@ -71,13 +72,17 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
         if entered:
             raise KpixlError(f"{target}: holds data a user entered ({'; '.join(entered[:3])}); "
                              "use `kpixl update PLAN WORKBOOK` to carry it over, or --force")
-    layout = build_layout(solution)
-    extra = xl.prepare(layout, solution.plan, xlwings, target)  # control panel, VBA project
-    path = write_workbook(layout, target, vba_project=extra.vba_project)
+    plan = solution.plan
+    # the month grids go to the file as soon as they are laid out: memory holds one of them
+    with WorkbookWriter(target, tabs(plan), streamed=streamed_sheets(plan),
+                        styles=lambda key: build_styles(plan, {key})[key]) as writer:
+        layout = build_layout(solution, sink=writer.stream)
+        extra = xl.prepare(layout, plan, xlwings, target)  # control panel, VBA project
+        writer.finish(layout, vba_project=extra.vba_project)
     for file, text in extra.files.items():  # classic: <workbook>.py beside it
         with atomic_path(file) as tmp:
             tmp.write_text(text, encoding="utf-8")
-    return path
+    return target
 
 
 # -- templates ----------------------------------------------------------------------------------

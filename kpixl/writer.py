@@ -7,10 +7,12 @@ into place: a failed or interrupted write never leaves a half-written workbook.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import tempfile
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 from kpixl.errors import WorkbookError
 from kpixl.layout.core import Sheet, WorkbookLayout
 
-__all__ = ["atomic_path", "check_lock", "write_workbook"]
+__all__ = ["WorkbookWriter", "atomic_path", "check_lock", "write_workbook"]
 
 # XlsxWriter runs ~29 regular-expression passes over every formula to add the `_xlfn.` prefix to
 # Excel's newer functions. kpixl writes only portable functions (a test checks the allowlist), so
@@ -40,35 +42,30 @@ class _Sheet(Worksheet):  # type: ignore[misc]
         return formula[1:] if formula.startswith("=") else formula
 
 
-def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
+def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: Mapping[str, Any], *,
+                 streamed: bool = False) -> None:
+    """Everything one sheet holds. ``streamed``: the worksheet flushes each row as the next one
+    starts (XlsxWriter's ``constant_memory``), so its cells go out in row order and are dropped
+    from the layout as they are written."""
     for col, width in sheet.widths.items():
         ws.set_column(col, col, width, None, {"hidden": col in sheet.hidden_cols})
     for col in sheet.hidden_cols - set(sheet.widths):
         ws.set_column(col, col, None, None, {"hidden": True})
-    for row, height in sheet.heights.items():
+    for row, height in sheet.heights.items():  # before any cell: a flushed row is final
         ws.set_row(row, height)
     for row in sheet.hidden_rows:
         ws.set_row(row, None, None, {"hidden": True})
-    merged: set[tuple[int, int]] = set()
-    for r0, c0, r1, c1 in sheet.merges:
-        cell = sheet.cells.get((r0, c0))
-        fmt = formats[cell.style] if cell else None
-        value = cell.value if cell and cell.formula is None else ""
-        ws.merge_range(r0, c0, r1, c1, "", fmt)
-        if cell is not None and cell.formula is None and value not in (None, ""):
-            _write_value(ws, r0, c0, value, fmt)
-        merged.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
-    for (row, col), cell in sheet.cells.items():
-        fmt = formats[cell.style]
-        if (row, col) in merged:
+    if streamed:
+        cells = sheet.cells
+        for key in sorted(cells):
+            cell = cells.pop(key)
             if cell.formula is not None:
-                ws.write_formula(row, col, cell.formula, fmt, cell.cached)
-            continue
-        if cell.formula is not None:
-            ws.write_formula(row, col, cell.formula, fmt,
-                             "" if cell.cached is None else cell.cached)
-        else:
-            _write_value(ws, row, col, cell.value, fmt)
+                ws.write_formula(*key, cell.formula, formats[cell.style],
+                                 "" if cell.cached is None else cell.cached)
+            else:
+                _write_value(ws, *key, cell.value, formats[cell.style])
+    else:
+        _write_cells(ws, sheet, formats)
     for rng, rule in sheet.validations:
         ws.data_validation(rng.row0, rng.col0, rng.row1, rng.col1, dict(rule))
     for rng, rule in sheet.cond_formats:
@@ -115,6 +112,29 @@ def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: dict[str, Any]) -> Non
         ws.hide()
 
 
+def _write_cells(ws: Any, sheet: Sheet, formats: Mapping[str, Any]) -> None:
+    merged: set[tuple[int, int]] = set()
+    for r0, c0, r1, c1 in sheet.merges:
+        cell = sheet.cells.get((r0, c0))
+        fmt = formats[cell.style] if cell else None
+        value = cell.value if cell and cell.formula is None else ""
+        ws.merge_range(r0, c0, r1, c1, "", fmt)
+        if cell is not None and cell.formula is None and value not in (None, ""):
+            _write_value(ws, r0, c0, value, fmt)
+        merged.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+    for (row, col), cell in sheet.cells.items():
+        fmt = formats[cell.style]
+        if (row, col) in merged:
+            if cell.formula is not None:
+                ws.write_formula(row, col, cell.formula, fmt, cell.cached)
+            continue
+        if cell.formula is not None:
+            ws.write_formula(row, col, cell.formula, fmt,
+                             "" if cell.cached is None else cell.cached)
+        else:
+            _write_value(ws, row, col, cell.value, fmt)
+
+
 def _write_value(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
     """Constants only: text is always written as a string, never parsed as a formula."""
     if value is None:
@@ -130,27 +150,129 @@ def _write_value(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
 def write_workbook(layout: WorkbookLayout, path: str | os.PathLike[str], *,
                    vba_project: bytes | None = None) -> Path:
     """Write the layout to ``path`` atomically; return the path."""
-    target = Path(path)
-    buffer = io.BytesIO()  # assembled in memory: a failing disk then fails one plain write
-    with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False,
-                                            "strings_to_numbers": False,
-                                            "strings_to_urls": False,
-                                            "use_future_functions": False})
-        formats = {key: wb.add_format(props) for key, props in layout.styles.items()}
+    with WorkbookWriter(path, [s.name for s in layout.sheets], styles=layout.styles) as w:
+        w.finish(layout, vba_project=vba_project)
+    return Path(path)
+
+
+class _Formats(dict[str, Any]):
+    """XlsxWriter formats by style key, each created once, on first use."""
+
+    def __init__(self, wb: Any, props: Callable[[str], dict[str, Any]]) -> None:
+        super().__init__()
+        self.wb, self.props = wb, props
+
+    def __missing__(self, key: str) -> Any:
+        fmt = self[key] = self.wb.add_format(self.props(key))
+        return fmt
+
+
+class WorkbookWriter:
+    """A workbook being written, for a layout that may arrive a sheet at a time.
+
+    The worksheets are created in tab order up front. A sheet named in ``streamed`` is written as
+    soon as :meth:`stream` receives it: its rows go straight to XlsxWriter's temporary file
+    (``constant_memory`` for that worksheet only) and its cells leave the layout as they are
+    written, so building a company-wide plan holds one big sheet in memory, not the workbook.
+    Such a sheet has no merged cells, tables or comments (XlsxWriter cannot add those to a
+    flushed row). :meth:`finish` writes the rest; the file appears at ``path`` atomically when the
+    ``with`` block ends without an error.
+
+    ``styles`` maps a style key to its format properties (a mapping, or a function for keys not
+    known before the sheets are laid out; :meth:`finish` prefers the layout's own ``styles``).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], tabs: Sequence[str], *,
+                 styles: Mapping[str, dict[str, Any]] | Callable[[str], dict[str, Any]],
+                 streamed: Collection[str] = ()) -> None:
+        self.target = Path(path)
+        self._atomic = atomic_path(self.target)
+        self._tmp: Path | None = None
+        self._buffer = io.BytesIO()  # assembled in memory: a failing disk then fails one write
+        self.wb = xlsxwriter.Workbook(self._buffer, {"strings_to_formulas": False,
+                                                     "strings_to_numbers": False,
+                                                     "strings_to_urls": False,
+                                                     "use_future_functions": False})
+        props = styles if callable(styles) else styles.__getitem__
+        self._fallback = props
+        self._formats = _Formats(self.wb, props)
+        self._sheets: dict[str, Any] = {}
+        self._done: set[str] = set()
+        self._finished = False
+        for name in tabs:
+            self._add(name, streamed=name in streamed)
+
+    def _add(self, name: str, *, streamed: bool) -> Any:
+        # XlsxWriter reads the workbook's constant_memory option as each worksheet is added
+        self.wb.constant_memory = streamed
+        try:
+            ws = self._sheets[name] = self.wb.add_worksheet(name, worksheet_class=_Sheet)
+        finally:
+            self.wb.constant_memory = False
+        return ws
+
+    def __enter__(self) -> WorkbookWriter:
+        self._tmp = self._atomic.__enter__()
+        return self
+
+    def stream(self, sheet: Sheet) -> None:
+        """Write a streamed sheet now; its ``cells`` are empty afterwards."""
+        ws = self._sheets[sheet.name]
+        if sheet.merges or sheet.tables or sheet.comments:
+            raise ValueError(f"{sheet.name}: a streamed sheet cannot hold merged cells, tables "
+                             "or comments")
+        _write_sheet(self.wb, ws, sheet, self._formats, streamed=True)
+        self._done.add(sheet.name)
+
+    def finish(self, layout: WorkbookLayout, *, vba_project: bytes | None = None) -> None:
+        """Write every sheet not streamed yet, the names and properties; sheets the layout
+        gained after the writer started (the xlwings settings) go at the end."""
+        styles = layout.styles
+        fallback = self._fallback
+        self._formats.props = lambda key: styles[key] if key in styles else fallback(key)
+        order = list(self._sheets)
+        extra = [s.name for s in layout.sheets if s.name not in self._sheets]
+        if [s.name for s in layout.sheets] != order + extra:
+            raise ValueError("the layout's sheets are not in the writer's tab order")
+        for name in extra:
+            self._add(name, streamed=False)
+        wb = self.wb
         wb.set_properties(layout.properties)
         wb.set_custom_property("kpixl_version", layout.properties.get("category", ""))
         if vba_project is not None:
             wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
-        worksheets = [wb.add_worksheet(s.name, worksheet_class=_Sheet) for s in layout.sheets]
         for name, ref in layout.names.items():
             wb.define_name(name, "=" + ref)
-        for ws, sheet in zip(worksheets, layout.sheets, strict=True):
-            _write_sheet(wb, ws, sheet, formats)
-        worksheets[layout.active].activate()
-        wb.close()
-        tmp.write_bytes(buffer.getbuffer())
-    return target
+        for sheet in layout.sheets:
+            if sheet.name not in self._done:
+                _write_sheet(wb, self._sheets[sheet.name], sheet, self._formats)
+        self._sheets[layout.sheets[layout.active].name].activate()
+        self._finished = True
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Literal[False]:
+        assert self._tmp is not None
+        if exc_type is not None:
+            _discard(self.wb)
+            return self._atomic.__exit__(exc_type, exc, tb)
+        try:
+            if not self._finished:
+                raise RuntimeError("WorkbookWriter: the block ended before finish()")
+            self.wb.close()
+            self._tmp.write_bytes(self._buffer.getbuffer())
+        except BaseException as e:
+            self._atomic.__exit__(type(e), e, e.__traceback__)  # removes the temporary file
+            raise
+        return self._atomic.__exit__(None, None, None)
+
+
+def _discard(wb: Any) -> None:
+    """Remove a failed build's temporary row files (streamed sheets)."""
+    for ws in wb.worksheets():
+        name = getattr(ws, "row_data_filename", None)
+        if ws.constant_memory and name:
+            with contextlib.suppress(OSError):
+                ws.row_data_fh.close()
+                os.unlink(name)
 
 
 class atomic_path:

@@ -182,8 +182,12 @@ def tracking(ctx: Context) -> Sheet:
         res, nt = sol.nodes[node_id], trk.nodes[node_id]
         fmt, agg, dirn = ctx.fmt(node_id), node.aggregate, node.direction
         r_t, r_a, r_ach, r_st, r_cu = row, row + 1, row + 2, row + 3, row + 4
-        s.put(r_t, 0, node.name, "label")
-        s.merges.append((r_t, 0, r_cu, 0))
+        # the name heads its five rows as one block; not merged, so rows can be copied, sorted
+        # and filtered, and the sheet can be streamed
+        s.put(r_t, 0, node.name, "label_top")
+        for r in (r_a, r_ach, r_st):
+            s.put(r, 0, None, "label_mid")
+        s.put(r_cu, 0, None, "label_end")
         for r, key in ((r_t, "target"), (r_a, "actual"), (r_ach, "achievement"),
                        (r_st, "status"), (r_cu, "catch_up")):
             s.put(r, 1, ctx.t(key), "cell")

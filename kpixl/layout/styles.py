@@ -28,6 +28,12 @@ LOOKS: dict[str, dict[str, Any]] = {
              "border_color": "#BFBFBF", "text_wrap": True, "valign": "vcenter",
              "align": "center"},
     "label": {"bold": True, "border": 1, "border_color": "#D9D9D9", "bg_color": "#F2F2F2"},
+    # a label over several rows without merging them: top, middle and bottom cell of the block
+    "label_top": {"bold": True, "top": 1, "left": 1, "right": 1, "border_color": "#D9D9D9",
+                  "bg_color": "#F2F2F2"},
+    "label_mid": {"left": 1, "right": 1, "border_color": "#D9D9D9", "bg_color": "#F2F2F2"},
+    "label_end": {"bottom": 1, "left": 1, "right": 1, "border_color": "#D9D9D9",
+                  "bg_color": "#F2F2F2"},
     "cell": {"border": 1, "border_color": "#D9D9D9"},
     "calc": {"border": 1, "border_color": "#D9D9D9", "locked": True},
     "calc_bold": {"border": 1, "border_color": "#D9D9D9", "bold": True, "bg_color": "#EAF1FB"},
