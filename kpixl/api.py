@@ -73,10 +73,10 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
             raise KpixlError(f"{target}: holds data a user entered ({'; '.join(entered[:3])}); "
                              "use `kpixl update PLAN WORKBOOK` to carry it over, or --force")
     plan = solution.plan
-    # the month grids go to the file as soon as they are laid out: memory holds one of them
+    # the month grids go to the file block by block as they are laid out
     with WorkbookWriter(target, tabs(plan), streamed=streamed_sheets(plan),
                         styles=lambda key: build_styles(plan, {key})[key]) as writer:
-        layout = build_layout(solution, sink=writer.stream)
+        layout = build_layout(solution, sink=writer)
         extra = xl.prepare(layout, plan, xlwings, target)  # control panel, VBA project
         writer.finish(layout, vba_project=extra.vba_project)
     for file, text in extra.files.items():  # classic: <workbook>.py beside it

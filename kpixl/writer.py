@@ -27,6 +27,8 @@ __all__ = ["WorkbookWriter", "atomic_path", "check_lock", "write_workbook"]
 # XlsxWriter runs ~29 regular-expression passes over every formula to add the `_xlfn.` prefix to
 # Excel's newer functions. kpixl writes only portable functions (a test checks the allowlist), so
 # one combined search decides whether those passes are needed at all: 4x faster builds.
+_ROWS = 1_048_576  # rows in a worksheet
+
 _FUTURE = re.compile(r"\b(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|"
                      r"HSTACK|LAMBDA|LET|MAKEARRAY|MAP|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|"
                      r"SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE|VSTACK|WRAPCOLS|"
@@ -42,30 +44,17 @@ class _Sheet(Worksheet):  # type: ignore[misc]
         return formula[1:] if formula.startswith("=") else formula
 
 
-def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: Mapping[str, Any], *,
-                 streamed: bool = False) -> None:
-    """Everything one sheet holds. ``streamed``: the worksheet flushes each row as the next one
-    starts (XlsxWriter's ``constant_memory``), so its cells go out in row order and are dropped
-    from the layout as they are written."""
+def _write_sheet(wb: Any, ws: Any, sheet: Sheet, formats: Mapping[str, Any]) -> None:
+    """Everything one sheet holds (a streamed sheet's cells are written by then)."""
     for col, width in sheet.widths.items():
         ws.set_column(col, col, width, None, {"hidden": col in sheet.hidden_cols})
     for col in sheet.hidden_cols - set(sheet.widths):
         ws.set_column(col, col, None, None, {"hidden": True})
-    for row, height in sheet.heights.items():  # before any cell: a flushed row is final
+    for row, height in sheet.heights.items():
         ws.set_row(row, height)
     for row in sheet.hidden_rows:
         ws.set_row(row, None, None, {"hidden": True})
-    if streamed:
-        cells = sheet.cells
-        for key in sorted(cells):
-            cell = cells.pop(key)
-            if cell.formula is not None:
-                ws.write_formula(*key, cell.formula, formats[cell.style],
-                                 "" if cell.cached is None else cell.cached)
-            else:
-                _write_value(ws, *key, cell.value, formats[cell.style])
-    else:
-        _write_cells(ws, sheet, formats)
+    _write_cells(ws, sheet, formats)
     for rng, rule in sheet.validations:
         ws.data_validation(rng.row0, rng.col0, rng.row1, rng.col1, dict(rule))
     for rng, rule in sheet.cond_formats:
@@ -168,15 +157,15 @@ class _Formats(dict[str, Any]):
 
 
 class WorkbookWriter:
-    """A workbook being written, for a layout that may arrive a sheet at a time.
+    """A workbook being written, for a layout that may arrive a few rows at a time.
 
-    The worksheets are created in tab order up front. A sheet named in ``streamed`` is written as
-    soon as :meth:`stream` receives it: its rows go straight to XlsxWriter's temporary file
-    (``constant_memory`` for that worksheet only) and its cells leave the layout as they are
-    written, so building a company-wide plan holds one big sheet in memory, not the workbook.
-    Such a sheet has no merged cells, tables or comments (XlsxWriter cannot add those to a
-    flushed row). :meth:`finish` writes the rest; the file appears at ``path`` atomically when the
-    ``with`` block ends without an error.
+    The worksheets are created in tab order up front. A sheet named in ``streamed`` is written
+    while it is laid out (the writer is its :class:`~kpixl.layout.core.SheetSink`): each block
+    of finished rows goes straight to XlsxWriter's temporary file (``constant_memory`` for that
+    worksheet only) and leaves the layout, so a company-wide plan never has its month grids
+    whole in memory. Such a sheet has no row heights, merged cells, tables or comments
+    (XlsxWriter cannot add those to a written row). :meth:`finish` writes the other sheets; the
+    file appears at ``path`` atomically when the ``with`` block ends without an error.
 
     ``styles`` maps a style key to its format properties (a mapping, or a function for keys not
     known before the sheets are laid out; :meth:`finish` prefers the layout's own ``styles``).
@@ -198,6 +187,7 @@ class WorkbookWriter:
         self._formats = _Formats(self.wb, props)
         self._sheets: dict[str, Any] = {}
         self._done: set[str] = set()
+        self._below: dict[str, int] = {}  # streamed sheet -> rows above this one are written
         self._finished = False
         for name in tabs:
             self._add(name, streamed=name in streamed)
@@ -215,13 +205,35 @@ class WorkbookWriter:
         self._tmp = self._atomic.__enter__()
         return self
 
-    def stream(self, sheet: Sheet) -> None:
-        """Write a streamed sheet now; its ``cells`` are empty afterwards."""
+    # -- SheetSink: a streamed sheet arrives a block of rows at a time, then whole ---------------
+    def rows(self, sheet: Sheet, below: int) -> None:
+        """Write (and drop) the cells above row ``below``; later cells must lie below it."""
         ws = self._sheets[sheet.name]
-        if sheet.merges or sheet.tables or sheet.comments:
-            raise ValueError(f"{sheet.name}: a streamed sheet cannot hold merged cells, tables "
-                             "or comments")
-        _write_sheet(self.wb, ws, sheet, self._formats, streamed=True)
+        if not ws.constant_memory:
+            raise ValueError(f"{sheet.name}: not a streamed sheet")
+        if sheet.heights or sheet.hidden_rows or sheet.merges or sheet.tables or sheet.comments:
+            raise ValueError(f"{sheet.name}: a streamed sheet cannot hold row heights, hidden "
+                             "rows, merged cells, tables or comments")
+        start = self._below.get(sheet.name, 0)
+        cells = sheet.cells
+        keys = sorted(k for k in cells if k[0] < below)
+        if keys and keys[0][0] < start:
+            raise ValueError(f"{sheet.name}: cell {keys[0]} laid out after row {start} was "
+                             "written")
+        formats = self._formats
+        for key in keys:
+            cell = cells.pop(key)
+            if cell.formula is not None:
+                ws.write_formula(*key, cell.formula, formats[cell.style],
+                                 "" if cell.cached is None else cell.cached)
+            else:
+                _write_value(ws, *key, cell.value, formats[cell.style])
+        self._below[sheet.name] = max(start, below)
+
+    def done(self, sheet: Sheet) -> None:
+        """Write the rest of a streamed sheet now; its ``cells`` are empty afterwards."""
+        self.rows(sheet, _ROWS)
+        _write_sheet(self.wb, self._sheets[sheet.name], sheet, self._formats)
         self._done.add(sheet.name)
 
     def finish(self, layout: WorkbookLayout, *, vba_project: bytes | None = None) -> None:

@@ -79,21 +79,32 @@ def test_streamed_build_holds_what_the_whole_layout_holds(plan_path: Path,
 
 
 def test_streamed_sheets_leave_the_layout_as_they_are_written(tmp_path: Path) -> None:
-    """The memory guard that times nothing: once written, a month grid holds no cells, so a build
-    holds one big sheet at a time."""
+    """The memory guard that times nothing: the month grids are written a node's block at a
+    time, so a build never holds them whole, whatever the plan's size."""
     solution = solve(load(PLANS[0]))
     plan = solution.plan
-    sizes: dict[str, tuple[int, int]] = {}
-    with WorkbookWriter(tmp_path / "x.xlsx", tabs(plan), streamed=streamed_sheets(plan),
-                        styles=lambda key: build_styles(plan, {key})[key]) as w:
-        def sink(sheet: Sheet) -> None:
-            before = len(sheet.cells)
-            w.stream(sheet)
-            sizes[sheet.name] = (before, len(sheet.cells))
-        layout = build_layout(solution, sink=sink)
+    most: dict[str, int] = {}
+    done: list[str] = []
+
+    class Sink(WorkbookWriter):
+        def rows(self, sheet: Sheet, below: int) -> None:
+            most[sheet.name] = max(most.get(sheet.name, 0), len(sheet.cells))
+            super().rows(sheet, below)
+            assert all(r >= below for r, _ in sheet.cells)
+
+        def done(self, sheet: Sheet) -> None:
+            super().done(sheet)
+            assert not sheet.cells
+            done.append(sheet.name)
+
+    with Sink(tmp_path / "x.xlsx", tabs(plan), streamed=streamed_sheets(plan),
+              styles=lambda key: build_styles(plan, {key})[key]) as w:
+        layout = build_layout(solution, sink=w)
         w.finish(layout)
-    assert list(sizes) == streamed_sheets(plan)
-    assert all(before > 100 and after == 0 for before, after in sizes.values()), sizes
+    assert done == streamed_sheets(plan)
+    # never more than a node's block of rows (plus headers) waits in memory
+    widest = plan.months + 8
+    assert all(0 < n <= 8 * widest for n in most.values()), (most, widest)
     assert openpyxl.load_workbook(tmp_path / "x.xlsx").sheetnames == tabs(plan)
 
 
@@ -110,7 +121,7 @@ def test_a_failed_build_leaves_no_file_and_no_temporary_rows(tmp_path: Path) -> 
     before = set(Path(tempfile.gettempdir()).iterdir())
     with (pytest.raises(RuntimeError, match="layout failed"),
           WorkbookWriter(target, ["A", "B"], streamed=["B"], styles=lambda key: {}) as w):
-        w.stream(_sheet("B", rows=500))
+        w.done(_sheet("B", rows=500))
         raise RuntimeError("layout failed")
     assert list(tmp_path.iterdir()) == []
     assert set(Path(tempfile.gettempdir()).iterdir()) <= before
@@ -119,9 +130,9 @@ def test_a_failed_build_leaves_no_file_and_no_temporary_rows(tmp_path: Path) -> 
 def test_a_streamed_sheet_cannot_hold_merges(tmp_path: Path) -> None:
     s = _sheet("B")
     s.merges.append((0, 0, 1, 0))
-    with (pytest.raises(ValueError, match="B: a streamed sheet cannot hold merged cells"),
+    with (pytest.raises(ValueError, match="B: a streamed sheet cannot hold row heights"),
           WorkbookWriter(tmp_path / "x.xlsx", ["B"], streamed=["B"], styles=lambda key: {}) as w):
-        w.stream(s)
+        w.done(s)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -137,3 +148,13 @@ def test_finish_is_required_and_checks_the_tab_order(tmp_path: Path) -> None:
           WorkbookWriter(tmp_path / "x.xlsx", ["A", "B"], styles=layout.styles) as w):
         w.finish(layout)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cell_laid_out_above_written_rows_is_refused(tmp_path: Path) -> None:
+    """XlsxWriter would drop it silently; the writer says so instead."""
+    s = _sheet("B", rows=5)
+    with (pytest.raises(ValueError, match=r"B: cell \(1, 0\) laid out after row 3 was written"),
+          WorkbookWriter(tmp_path / "x.xlsx", ["B"], streamed=["B"], styles=lambda key: {}) as w):
+        w.rows(s, 3)
+        s.put(1, 0, "late")
+        w.done(s)

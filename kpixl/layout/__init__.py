@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from kpixl import __version__
 from kpixl.engine.solve import Solution
 from kpixl.layout import sheets_lists, sheets_plan, sheets_track
 from kpixl.layout.context import Context
-from kpixl.layout.core import Cell, CellRef, Chart, RangeRef, Sheet, WorkbookLayout
+from kpixl.layout.core import Cell, CellRef, Chart, RangeRef, Sheet, SheetSink, WorkbookLayout
 from kpixl.layout.labels import sheet_name
 from kpixl.layout.styles import build_styles
 from kpixl.model import Plan
 
-__all__ = ["Cell", "CellRef", "Chart", "RangeRef", "Sheet", "WorkbookLayout", "build_layout",
-           "streamed_sheets", "tabs"]
+__all__ = ["Cell", "CellRef", "Chart", "RangeRef", "Sheet", "SheetSink", "WorkbookLayout",
+           "build_layout", "streamed_sheets", "tabs"]
 
 TABS = ("guide", "inputs", "tree", "funnel", "monthly", "tracking", "dashboard", "smart", "kfs",
         "pdca")
@@ -23,7 +23,7 @@ TABS = ("guide", "inputs", "tree", "funnel", "monthly", "tracking", "dashboard",
 
 STREAMED = ("monthly", "tracking")
 """The month grids: nine tenths of a large plan's cells, and nothing changes them once laid
-out, so a writer may take them as soon as they are built (see ``sink``)."""
+out, so a writer may take them row by row as they are built (see ``sink``)."""
 
 
 def tabs(plan: Plan) -> list[str]:
@@ -38,28 +38,29 @@ def build_layout(solution: Solution, *,
                  actuals: Mapping[str, Sequence[float | None]] | None = None,
                  overrides: Mapping[str, Sequence[float | None]] | None = None,
                  asof: int | None = None,
-                 sink: Callable[[Sheet], None] | None = None) -> WorkbookLayout:
+                 sink: SheetSink | None = None) -> WorkbookLayout:
     """Describe the whole workbook for a solved plan.
 
     ``actuals``/``overrides``/``asof`` are what the input cells will hold (``kpixl update``
     carries them over): they only change the cached values of the formula cells, so that a viewer
     that does not recalculate still shows the right numbers. The caller writes the input cells.
 
-    ``sink`` receives each of the :func:`streamed_sheets` as soon as it is laid out (a
-    :class:`kpixl.writer.WorkbookWriter` writes it and empties its cells); the later sheets only
-    refer to its positions. The layout's ``styles`` then cover the other sheets' cells only.
+    ``sink`` takes the :func:`streamed_sheets` while they are laid out, a block of rows at a time
+    (a :class:`kpixl.writer.WorkbookWriter` writes them and empties their cells); the later
+    sheets only refer to their positions. The layout's ``styles`` then cover the other sheets'
+    cells only.
     """
     ctx = Context(plan=solution.plan, solution=solution, actuals=actuals, overrides=overrides,
-                  asof=asof)
+                  asof=asof, sink=sink, streamed=STREAMED if sink is not None else ())
     guide = sheets_plan.guide(ctx)
     inputs = sheets_plan.inputs(ctx)
     tree = sheets_plan.tree(ctx)
     monthly = sheets_track.monthly(ctx)
     if sink is not None:
-        sink(monthly)
+        sink.done(monthly)
     tracking = sheets_track.tracking(ctx)
     if sink is not None:
-        sink(tracking)
+        sink.done(tracking)
     funnel = sheets_plan.funnel(ctx)
     dashboard = sheets_lists.dashboard(ctx)
     smart = sheets_lists.smart(ctx)

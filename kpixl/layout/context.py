@@ -9,7 +9,7 @@ from kpixl import formulas as fx
 from kpixl.engine import recipe as rc
 from kpixl.engine.compute import FunnelLink, NodeSchedule, Tracking, schedule, track
 from kpixl.engine.solve import Solution
-from kpixl.layout.core import CellRef, RangeRef, Sheet
+from kpixl.layout.core import CellRef, RangeRef, Sheet, SheetSink
 from kpixl.layout.labels import label, sheet_name, status_labels
 from kpixl.layout.styles import node_numfmt
 from kpixl.model import Plan
@@ -42,6 +42,8 @@ class Context:
     actuals: Mapping[str, Sequence[float | None]] | None = None
     overrides: Mapping[str, Sequence[float | None]] | None = None
     asof: int | None = None
+    sink: SheetSink | None = None  # takes the streamed sheets (STREAMED) as they are laid out
+    streamed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.sched = schedule(self.solution)
@@ -57,7 +59,10 @@ class Context:
         return label(key, self.plan.locale, **fmt)
 
     def sheet(self, key: str) -> Sheet:
-        return Sheet(sheet_name(key, self.plan.locale))
+        s = Sheet(sheet_name(key, self.plan.locale))
+        if key in self.streamed:
+            s.sink = self.sink
+        return s
 
     @property
     def statuses(self) -> tuple[str, str, str]:

@@ -7,9 +7,10 @@ No Excel library here: the writer turns this into a file, and tests read it as d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["Cell", "CellRef", "Chart", "RangeRef", "Sheet", "WorkbookLayout", "col_letter"]
+__all__ = ["Cell", "CellRef", "Chart", "RangeRef", "Sheet", "SheetSink", "WorkbookLayout",
+           "col_letter"]
 
 
 def col_letter(col: int) -> str:
@@ -90,6 +91,16 @@ class Chart:
     name like ``Team!A1`` is never read as a reference."""
 
 
+class SheetSink(Protocol):
+    """Takes a sheet's cells while it is being laid out (a streaming writer)."""
+
+    def rows(self, sheet: Sheet, below: int) -> None:
+        """The cells above row ``below`` are final: take them out of ``sheet.cells``."""
+
+    def done(self, sheet: Sheet) -> None:
+        """The sheet is complete: take the rest."""
+
+
 @dataclass(slots=True)
 class Sheet:
     name: str
@@ -114,6 +125,14 @@ class Sheet:
     textboxes: list[dict[str, Any]] = field(default_factory=list)
     """Text boxes (``row``, ``col``, ``text``, XlsxWriter ``insert_textbox`` options): Lite
     buttons, hyperlinked to a cell through ``url: internal:'Sheet'!A1`` and named by ``name``."""
+    sink: SheetSink | None = None
+    """Set for a sheet that is written while it is laid out: see :meth:`rows_done`."""
+
+    def rows_done(self, below: int) -> None:
+        """Builders call this when no cell above row ``below`` will change or be added: a sink
+        then writes those rows and drops them, so a big sheet is never whole in memory."""
+        if self.sink is not None:
+            self.sink.rows(self, below)
 
     def put(self, row: int, col: int, value: Any = None, style: str = "text", *,
             formula: str | None = None, cached: Any = None) -> CellRef:

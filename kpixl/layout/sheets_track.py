@@ -73,6 +73,7 @@ def monthly(ctx: Context) -> Sheet:
         ctx.c_asof_names[shift] = ctx.name(f"kpixl_casof_{shift}", at)
         row += 1
     row += 1
+    s.rows_done(row)
     for node_id, node in plan.nodes.items():
         res, sc = sol.nodes[node_id], ctx.sched[node_id]
         fmt = ctx.fmt(node_id)
@@ -116,6 +117,7 @@ def monthly(ctx: Context) -> Sheet:
         ctx.name(f"ovr_{node_id}", ovr)
         s.validations.append((ovr, _number_rule(node)))
         row += 1
+        s.rows_done(row)
     s.freeze = (head + 1, mc)
     s.print_title_rows = (head, head)
     s.protect = True
@@ -177,7 +179,13 @@ def tracking(ctx: Context) -> Sheet:
     labels = ctx.statuses
     th_on, th_risk = "in_on_track", "in_at_risk"
     row = idx_row + 2
-    first_block = row
+    first_block, end = row, row + 6 * len(plan.nodes)
+    # the as-of month first: the rows below are written (streamed) block by block
+    last_range = s.range(first_block, last_col, end, last_col)
+    asof_ref = s.put(1, 2, formula=fx.resolve_asof("in_asof", last_range), cached=trk.asof,
+                     style="calc_bold:int")
+    ctx.name("asof", asof_ref)
+    s.rows_done(first_block)
     for node_id, node in plan.nodes.items():
         res, nt = sol.nodes[node_id], trk.nodes[node_id]
         fmt, agg, dirn = ctx.fmt(node_id), node.aggregate, node.direction
@@ -254,10 +262,8 @@ def tracking(ctx: Context) -> Sheet:
         s.put(r_a, last_col, formula=fx.last_entered(arow, idx), cached=nt.last_entered,
               style="muted")
         row += 6
-    last_range = s.range(first_block, last_col, row, last_col)
-    asof_ref = s.put(1, 2, formula=fx.resolve_asof("in_asof", last_range), cached=trk.asof,
-                     style="calc_bold:int")
-    ctx.name("asof", asof_ref)
+        s.rows_done(row)
+    assert row == end
     s.hidden_cols.add(last_col)
     s.freeze = (idx_row + 1, mc)
     s.print_title_rows = (head, head)
