@@ -29,6 +29,7 @@ __all__ = [
     "monthly_sum",
     "monthly_sum_whole",
     "observed_rate",
+    "remaining",
     "render",
     "resolve_asof",
     "rotated_weight",
@@ -176,11 +177,17 @@ def forecast(ytd_sum: Ref, c_asof: Ref, cn: Ref) -> str:
     return f'IF(ISNUMBER({ytd_sum}),IF({c_asof}>0,{ytd_sum}*{cn}/{c_asof},""),"")'
 
 
-def catch_up(month: int, total: Ref, ytd: Ref, asof: Ref, weight: Ref, cm: Ref, cm1: Ref | None,
+def remaining(total: Ref, ytd: Ref) -> str:
+    """What is left of ``total`` after the YTD actual (a blank YTD counts as 0), at least 0."""
+    return f"MAX(0,{_p(total)}-IF(ISNUMBER({ytd}),{ytd},0))"
+
+
+def catch_up(month: int, remaining: Ref, asof: Ref, weight: Ref, cm: Ref, cm1: Ref | None,
              c_asof: Ref, cn: Ref, whole: bool) -> str:
-    """Month m's catch-up target (blank at or before asof, or when nothing remains)."""
+    """Month m's catch-up target from the :func:`remaining` amount (blank at or before asof, or
+    when no month remains)."""
     rest = f"({cn}-{c_asof})"
-    r = f"MAX(0,{_p(total)}-IF(ISNUMBER({ytd}),{ytd},0))"
+    r = _p(remaining)
     if whole:
         hi = rounded(f"{r}*({cm}-{c_asof})/{rest}", "nearest")
         lo = "0" if cm1 is None else (

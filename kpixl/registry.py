@@ -92,6 +92,8 @@ PAIRS: tuple[Pair, ...] = (
     Pair(name="tracking.forecast", engine=tracking.forecast, formula=fx.forecast,
          udf="KPIXL_FORECAST", options=(("aggregate", "sum"),),
          note="other aggregates: the latest actual, window_actual/last"),
+    Pair(name="tracking.remaining", engine=tracking.remaining, formula=fx.remaining,
+         note="the catch-up row's YTD cell, kpixl_rem_X"),
     Pair(name="tracking.catch_up", engine=tracking.catch_up, formula=fx.catch_up,
          udf="KPIXL_CATCHUP"),
     Pair(name="tracking.observed_rate", engine=tracking.observed_rate,

@@ -666,9 +666,12 @@ def _catch_up_case(book: Book, s: Sheet, n: int, whole: bool, total: Input, ytd:
     cum = _cum_row(c, w_refs, w)
     cum_range = f"{cum[0]}:{cum[-1]}"
     c_asof = f"IF({a_ref}=0,0,INDEX({cum_range},1,{a_ref}))"  # Context.c_at(shift, "asof")
+    # the remaining amount, as the layout puts it in the catch-up row's YTD cell (kpixl_rem_X)
+    rem = c.out(fx.remaining(t_ref, y_ref), ev(tracking.remaining, t, y),
+                pair="tracking.remaining", what=f"whole={whole}")
     exp = ev(tracking.catch_up, t, y, w, asof, whole=whole)
     for m in range(n):
-        f = fx.catch_up(m + 1, t_ref, y_ref, a_ref, w_refs[m], _c_at(cum, m + 1),
+        f = fx.catch_up(m + 1, rem, a_ref, w_refs[m], _c_at(cum, m + 1),
                         _c_at(cum, m) if m else None, c_asof, cum[-1], whole)
         c.out(f, exp if isinstance(exp, Exception) else exp[m], exact=whole,
               what=f"month {m + 1} asof={asof} whole={whole}")
@@ -693,6 +696,21 @@ def gen_catch_up(book: Book, rng: random.Random) -> None:
                        (Expr("60000000*0.07", 60000000 * 0.07), Expr("4200000+1E-9", 4200000))]:
         for whole in (False, True):
             _catch_up_case(book, s, 12, whole, total, ytd, 4, [1] * 12)
+
+
+def gen_remaining(book: Book, rng: random.Random) -> None:
+    """Scalar cases; the catch-up cases check it too, on the cell their formulas refer to."""
+    name = "tracking.remaining"
+    s = book.sheet(name)
+    for i in range(N_SCALAR):
+        total = _total(rng, i % 2 == 0)
+        t = engine_value(total) or 0.0
+        ytd: Input = rng.choice([None, 0, t, t * 0.8, t * 1.2, rng.randint(0, 500),
+                                 rnum(rng, signed=False, scale=(0, 9)), t * (1 + 1e-9),
+                                 t * (1 - 1e-9), Text("n/a")])
+        c = Case(book, s, name)
+        c.out(fx.remaining(c.inp(total), c.inp(ytd)),
+              ev(tracking.remaining, t, engine_value(ytd)))
 
 
 def gen_observed_rate(book: Book, rng: random.Random) -> None:
@@ -762,6 +780,7 @@ GENERATORS: dict[str, Callable[[Book, random.Random], None]] = {
     "tracking.achievement/down": gen_achievement("down"),
     "tracking.status": gen_status,
     "tracking.forecast": gen_forecast,
+    "tracking.remaining": gen_remaining,
     "tracking.catch_up": gen_catch_up,
     "tracking.observed_rate": gen_observed_rate,
     "funnel.required_counts": gen_funnel,

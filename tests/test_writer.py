@@ -9,7 +9,6 @@ even XlsxWriter's temporary row files.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -118,13 +117,16 @@ def _sheet(name: str, rows: int = 3) -> Sheet:
 
 def test_a_failed_build_leaves_no_file_and_no_temporary_rows(tmp_path: Path) -> None:
     target = tmp_path / "x.xlsx"
-    before = set(Path(tempfile.gettempdir()).iterdir())
+    rows_file: list[Path] = []
     with (pytest.raises(RuntimeError, match="layout failed"),
           WorkbookWriter(target, ["A", "B"], streamed=["B"], styles=lambda key: {}) as w):
-        w.done(_sheet("B", rows=500))
+        w.rows(_sheet("B", rows=500), 400)
+        rows_file += [Path(ws.row_data_filename) for ws in w.wb.worksheets()
+                      if ws.constant_memory]
+        assert len(rows_file) == 1 and rows_file[0].stat().st_size > 10_000
         raise RuntimeError("layout failed")
     assert list(tmp_path.iterdir()) == []
-    assert set(Path(tempfile.gettempdir()).iterdir()) <= before
+    assert not rows_file[0].exists()
 
 
 def test_a_streamed_sheet_cannot_hold_merges(tmp_path: Path) -> None:

@@ -276,7 +276,8 @@ def _cases(b: _Book) -> None:
     total, ytd, asof = b.put_row([12, 4, 6])
     c_asof = f"IF({asof}=0,0,INDEX({c[0]}:{c[-1]},1,{asof}))"
     for key, whole in (("catchup_whole", True), ("catchup_exact", False)):
-        texts = [fx.catch_up(m + 1, total, ytd, asof, w[m], c[m], c[m - 1] if m else None,
+        rem = fx.remaining(total, ytd)
+        texts = [fx.catch_up(m + 1, rem, asof, w[m], c[m], c[m - 1] if m else None,
                              c_asof, c[-1], whole) for m in range(12)]
         b.formulas(key, texts, flat(xf.KPIXL_CATCHUP(12, 4, row(SEASON), 6, whole)))
     arow, irow = f"{acts[0]}:{acts[-1]}", f"{idx[0]}:{idx[-1]}"

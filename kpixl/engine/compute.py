@@ -115,6 +115,7 @@ class NodeTrack:
     achievement: float | None
     status: str | None
     forecast: float | None
+    remaining: float | None  # sum nodes: what is left of the goal after the YTD actual
     catch_up: tuple[float | None, ...]
     month_achievement: tuple[float | None, ...]
     month_status: tuple[str | None, ...]
@@ -159,14 +160,15 @@ def track(solution: Solution, sched: Mapping[str, NodeSchedule],
         q_ach = tuple(tracking.achievement(x, t, node.direction) for x, t in zip(qa, qt,
                                                                                 strict=True))
         if agg == "sum":
+            rem = tracking.remaining(solution.nodes[k].goal, ytd_a)
             cu = tracking.catch_up(solution.nodes[k].goal, ytd_a, s.shape, a, whole=node.whole)
         else:
-            cu = (None,) * n
+            rem, cu = None, (None,) * n
         out[k] = NodeTrack(
             effective=eff, last_entered=tracking.last_entered(act), ytd_target=ytd_t,
             ytd_actual=ytd_a, achievement=ach, status=tracking.status(ach, th.on_track,
                                                                       th.at_risk),
-            forecast=tracking.forecast(act, s.shape, a, agg), catch_up=cu,
+            forecast=tracking.forecast(act, s.shape, a, agg), remaining=rem, catch_up=cu,
             month_achievement=m_ach,
             month_status=tuple(tracking.status(x, th.on_track, th.at_risk) for x in m_ach),
             quarter_target=tuple(qt), quarter_actual=tuple(qa), quarter_achievement=q_ach,

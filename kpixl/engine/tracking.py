@@ -21,6 +21,7 @@ __all__ = [
     "forecast",
     "last_entered",
     "observed_rate",
+    "remaining",
     "resolve_asof",
     "status",
     "window_actual",
@@ -112,12 +113,18 @@ def forecast(actuals: Sequence[Cell], weights: Sequence[float], asof: int,
     return ytd * c[-1] / c[asof]
 
 
+def remaining(total: float, ytd_actual: float | None) -> float:
+    """What is left of ``total`` after the YTD actual: ``max(0, total - YTD)``, a blank YTD
+    counting as 0 (spreadsheet subtraction: equal to 15 digits is 0)."""
+    return max(0.0, sheet_sub(total, ytd_actual or 0.0))
+
+
 def catch_up(total: float, ytd_actual: float | None, weights: Sequence[float], asof: int, *,
              whole: bool) -> tuple[float | None, ...]:
     """Remaining months' targets that still reach ``total`` (``sum`` nodes).
 
-    Month m > asof gets ``R * w_m / (C_n - C_asof)`` with ``R = max(0, total - YTD actual)`` (a
-    blank YTD counts as 0); whole nodes use cumulative rounding over the remaining months:
+    Month m > asof gets ``R * w_m / (C_n - C_asof)`` with ``R`` the :func:`remaining` amount;
+    whole nodes use cumulative rounding over the remaining months:
     ``nearest(R * (C_m - C_asof) / (C_n - C_asof)) - nearest(R * (C_(m-1) - C_asof) / (...))``.
     Months up to asof, and every month when nothing remains (C_n - C_asof <= 0), are None.
     """
@@ -126,7 +133,7 @@ def catch_up(total: float, ytd_actual: float | None, weights: Sequence[float], a
     rest = sheet_sub(c[n], c[asof])
     if asof >= n or rest <= 0:
         return (None,) * n
-    r = max(0.0, sheet_sub(total, ytd_actual or 0.0))
+    r = remaining(total, ytd_actual)
     out: list[float | None] = [None] * asof
     for m in range(asof + 1, n + 1):
         if whole:

@@ -201,6 +201,7 @@ def tracking(ctx: Context) -> Sheet:
             s.put(r, 1, ctx.t(key), "cell")
             s.put(r, 2, node.unit if r in (r_t, r_a) else "", "cell")
         goal, c_asof, cn = ctx.goal_ref(node_id), ctx.c_at(res.shift, "asof"), ctx.cn(res.shift)
+        rem = f"kpixl_rem_{node_id}"  # what is left of the goal: the catch-up row's YTD cell
         for m in range(n):
             c = mc + m
             tgt, ovr = f"INDEX(tgt_{node_id},1,{m + 1})", f"INDEX(ovr_{node_id},1,{m + 1})"
@@ -213,9 +214,9 @@ def tracking(ctx: Context) -> Sheet:
             s.put(r_st, c, formula=fx.status(s.ref(r_ach, c).local, th_on, th_risk, labels),
                   cached=ctx.status_text(nt.month_status[m]), style="status")
             if agg == "sum":
-                f = fx.catch_up(m + 1, goal, f"ytd_{node_id}", "asof",
-                                ctx.shape_rows[res.shift].cell(m), ctx.c_at(res.shift, m + 1),
-                                ctx.c_at(res.shift, m) if m else None, c_asof, cn, node.whole)
+                f = fx.catch_up(m + 1, rem, "asof", ctx.shape_rows[res.shift].cell(m),
+                                ctx.c_at(res.shift, m + 1), ctx.c_at(res.shift, m) if m else None,
+                                c_asof, cn, node.whole)
                 s.put(r_cu, c, formula=f, cached=_b(nt.catch_up[m]), style=f"calc:{fmt}")
             else:
                 s.put(r_cu, c, None, "calc")
@@ -250,7 +251,12 @@ def tracking(ctx: Context) -> Sheet:
             style="calc_bold:pct"))
         s.put(r_st, c, formula=fx.status(f"ach_{node_id}", th_on, th_risk, labels),
               cached=ctx.status_text(nt.status), style="status")
-        s.put(r_cu, c, None, "calc")
+        if agg == "sum":
+            ctx.name(rem, s.put(r_cu, c, formula=fx.remaining(goal, f"ytd_{node_id}"),
+                                cached=nt.remaining,
+                                style=f"calc:{fmt}"))
+        else:
+            s.put(r_cu, c, None, "calc")
         if agg == "sum":
             f = fx.forecast(f"ytd_{node_id}", c_asof, cn)
         else:
