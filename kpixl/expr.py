@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import cast
 
+from kpixl.rounding import sheet_add, sheet_sub
+
 __all__ = [
     "BinOp",
     "Expr",
@@ -132,7 +134,9 @@ def refs(expr: Expr) -> Iterator[str]:
 
 
 def evaluate(expr: Expr, value: Mapping[str, float] | Callable[[str], float]) -> float:
-    """Evaluate a formula on values by id (floating point, as a spreadsheet does).
+    """Evaluate a formula on values by id as a spreadsheet does: floating point, and a sum or
+    difference that cancels to about 15 digits is exactly 0 (:func:`kpixl.rounding.sheet_add`),
+    the same arithmetic as :func:`kpixl.engine.recipe.evaluate`.
 
     Raises ZeroDivisionError on a division by zero.
     """
@@ -149,9 +153,9 @@ def _eval(expr: Expr, get: Callable[[str], float]) -> float:
         return -_eval(expr.operand, get)
     a, b = _eval(expr.left, get), _eval(expr.right, get)
     if expr.op == "+":
-        return a + b
+        return sheet_add(a, b)
     if expr.op == "-":
-        return a - b
+        return sheet_sub(a, b)
     if expr.op == "*":
         return a * b
     return a / b

@@ -98,6 +98,19 @@ def test_planned_uses_operand_targets_not_own_target() -> None:
     assert result.shares["win_rate"] == pytest.approx(-2_328_086.33, abs=0.01)
 
 
+def test_planned_cancels_like_a_spreadsheet() -> None:
+    """planned = a - b with a = 0.1 + 0.2 and b = 0.3: a spreadsheet (and the engine's recipes)
+    give exactly 0, not 5.6e-17, so a KGI planned at 0 has no gap against an actual of 0."""
+    formulas: dict[str, Expr | None] = {"kgi": parse("a - b"), "a": None, "b": None}
+    values: dict[str, float | None] = {"kgi": 0.0, "a": 0.1 + 0.2, "b": 0.3}
+    assert evaluate(parse("a - b"), {"a": 0.1 + 0.2, "b": 0.3}) == 0.0
+    assert evaluate(parse("a + b"), {"a": 0.1 + 0.2, "b": -0.3}) == 0.0
+    assert evaluate(parse("a - b"), {"a": 0.3, "b": 0.1}) == 0.3 - 0.1  # no other change
+    result = attribute("kgi", formulas, frozenset(), "up", values, values)
+    assert result.gap == 0.0
+    assert result.cause is None
+
+
 def test_determined_node_is_a_leaf_even_if_splittable() -> None:
     result = full_year(determined=frozenset({"retained", "new"}))
     assert "deals" not in result.shares

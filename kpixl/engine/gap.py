@@ -5,8 +5,9 @@ for a revenue KGI), whatever the unit of the node it is attributed to.
 
 Definitions (the project's decisions):
 
-- ``planned(node)``: the node's formula evaluated (:func:`kpixl.expr.evaluate`) on its operands'
-  YTD targets (numbers in the formula are constants), in the node's unit. For a node without a
+- ``planned(node)``: the node's formula evaluated (:func:`kpixl.expr.evaluate`, spreadsheet
+  arithmetic) on its operands' YTD targets (numbers in the formula are constants), in the node's
+  unit. For a node without a
   formula, ``planned = its YTD target``. It is not computable when an operand's YTD target is
   missing (None) or the formula divides by zero. Using the operands' targets rather than the
   node's own (rounded) target keeps rounding margins out of the shares.
