@@ -7,10 +7,9 @@ Definitions (the project's decisions):
 
 - ``planned(node)``: the node's formula evaluated (:func:`kpixl.expr.evaluate`, spreadsheet
   arithmetic) on its operands' YTD targets (numbers in the formula are constants), in the node's
-  unit. For a node without a
-  formula, ``planned = its YTD target``. It is not computable when an operand's YTD target is
-  missing (None) or the formula divides by zero. Using the operands' targets rather than the
-  node's own (rounded) target keeps rounding margins out of the shares.
+  unit. For a node without a formula, ``planned = its YTD target``. It is not computable when
+  an operand's YTD target is missing (None) or the formula divides by zero. Using the operands'
+  targets rather than the node's own (rounded) target keeps rounding margins out of the shares.
 - ``gap = ytd_actual[kgi] - planned(kgi)`` (KGI unit); None when the KGI's YTD actual is None or
   its planned value is not computable. When the two agree to 12 significant digits
   (:func:`kpixl.rounding.guard`, the project's floating-noise guard) the gap is exactly 0.
