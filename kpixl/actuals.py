@@ -1,17 +1,22 @@
 """``kpixl actuals import WORKBOOK CSV``: bring actuals in from a CSV file.
 
+:func:`parse_csv` is the one reader of the format: the command and the workbook's
+"import actuals" button (:mod:`kpixl.xl.scripts`) both use it.
+
 Accepted layouts (detected from the header):
 
 - **long**: columns ``id``, ``month``, ``value`` (any order, more columns ignored), one row per
-  node and month;
-- **wide**: first column the node id, then one column per month label (``2026-04``; also
-  ``2026/04``, ``2026-4`` and ``2026年4月``), one row per node; empty cells are skipped.
+  node and month; a row with an empty value is skipped, but its id and month must be right;
+- **wide**: first column the node id (its header is free), then one column per month label
+  (``2026-04``; also ``2026/04``, ``2026-4`` and ``2026年4月``), one row per node; empty cells
+  are skipped, and so are empty columns without a header or outside the plan.
 
 Text is UTF-8 (a BOM allowed) or Shift_JIS (cp932). Every field is NFKC-normalised, so full-width
 digits and separators work (``１２,０００`` is 12000); thousands separators (``,``, ``_``,
-spaces) are dropped and ``30%`` is 0.3. Every problem is reported with its line (unknown id,
-month outside the plan, a value that is not a number such as ``12件``, a negative value on a
-node that is not ``signed``, the same cell twice), all at once, and nothing is written then.
+spaces) are dropped and ``30%`` is 0.3. Every problem is reported with its line and the fix
+(unknown id, month outside the plan, a value that is not a number such as ``12件`` or ``-``, a
+negative value on a node that is not ``signed``, the same cell twice, values in a column
+without a month), all at once, and nothing is written then.
 
 The workbook is rebuilt through the same path as ``kpixl update`` (read everything, place it,
 write with XlsxWriter), so charts, buttons and a VBA project survive, and it is replaced
@@ -36,19 +41,25 @@ from kpixl.model import Plan
 if TYPE_CHECKING:
     from kpixl.update import UpdateResult
 
-__all__ = ["import_actuals", "parse_csv"]
+__all__ = ["import_actuals", "month_label", "number", "parse_csv"]
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 _MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?$")
+_DASHES = frozenset("-‐–—―−ー")  # "no figure" in a report: 0 or unknown? the user says which
+_SAVE_AS = 'save it from Excel as "CSV UTF-8"'
 
 
 def _text(raw: bytes, name: str) -> str:
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise WorkbookError(f"{name}: is an Excel workbook, not a CSV file; {_SAVE_AS}")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        raise WorkbookError(f"{name}: is UTF-16 text, not UTF-8 or Shift_JIS (cp932); {_SAVE_AS}")
     for enc in ("utf-8-sig", "cp932"):
         try:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise WorkbookError(f"{name}: is neither UTF-8 nor Shift_JIS (cp932) text")
+    raise WorkbookError(f"{name}: is neither UTF-8 nor Shift_JIS (cp932) text; {_SAVE_AS}")
 
 
 def _norm(s: str) -> str:
@@ -66,7 +77,7 @@ def month_label(s: str) -> str | None:
 
 def number(s: str) -> float | None:
     """A typed number: NFKC, thousands separators dropped, ``%`` divides by 100; None if not a
-    number."""
+    number (``nan``, ``inf`` and a lone ``-`` are not)."""
     t = re.sub(r"[,_\s]", "", _norm(s))
     scale = 1.0
     if t.endswith("%"):
@@ -77,68 +88,169 @@ def number(s: str) -> float | None:
     return float(t) * scale
 
 
-def parse_csv(path: str | os.PathLike[str], plan: Plan) -> dict[tuple[str, str], float]:
-    """(node id, ``YYYY-MM``) -> value for every non-empty cell; WorkbookError lists every
-    problem as ``FILE:LINE: message``."""
-    p = Path(path)
+def _rows(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """(line where the record starts, fields) of every record with a non-blank field."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: list[tuple[int, list[str]]] = []
+    start = 1
     try:
-        raw = p.read_bytes()[: MAX_CSV_BYTES + 1]
+        for row in reader:
+            if any(_norm(c) for c in row):
+                out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise WorkbookError(f"{name}:{reader.line_num}: is not readable as CSV ({exc}); "
+                            f"{_SAVE_AS}") from None
+    return out
+
+
+def parse_csv(path: str | os.PathLike[str], plan: Plan, *, name: str | None = None
+              ) -> dict[tuple[str, str], float]:
+    """(node id, ``YYYY-MM``) -> value for every non-empty cell; WorkbookError lists every
+    problem, one a line, as ``NAME:LINE: message; fix`` (``name``: how to call the file,
+    its path by default)."""
+    p = Path(path)
+    where = str(p) if name is None else name
+    try:
+        with p.open("rb") as f:
+            raw = f.read(MAX_CSV_BYTES + 1)
+    except FileNotFoundError:
+        raise WorkbookError(f"{p}: no such file; check the path") from None
     except OSError as exc:
         raise WorkbookError(f"{p}: cannot be read ({exc.strerror})") from None
     if len(raw) > MAX_CSV_BYTES:
-        raise WorkbookError(f"{p}: is larger than {MAX_CSV_BYTES // 2**20} MB")
-    rows = list(csv.reader(io.StringIO(_text(raw, str(p)), newline="")))
-    lines = [(i, r) for i, r in enumerate(rows, 1) if any(_norm(c) for c in r)]
+        raise WorkbookError(f"{where}: is larger than {MAX_CSV_BYTES // 2**20} MB; split it "
+                            "into smaller files")
+    lines = _rows(_text(raw, where), where)
     if not lines:
-        raise WorkbookError(f"{p}: is empty; expected a header (id,month,value or id and "
+        raise WorkbookError(f"{where}: is empty; expected a header (id,month,value or id and "
                             "one column per month)")
+    labels = plan.period.labels()
+    span = f"{labels[0]}..{labels[-1]}"
+    ids = list(plan.nodes)
     errors: list[str] = []
     out: dict[tuple[str, str], float] = {}
-    labels = set(plan.period.labels())
+    first: dict[tuple[str, str], int] = {}  # line where each cell was first given
+    listed: list[int] = []  # the line whose error lists the plan's ids
     (hline, header), body = lines[0], lines[1:]
+    while header and not _norm(header[-1]):  # trailing empty columns (Excel writes them)
+        header = header[:-1]
     head = [_norm(h).lower() for h in header]
 
     def err(line: int, msg: str) -> None:
-        errors.append(f"{p}:{line}: {msg}")
+        errors.append(f"{where}:{line}: {msg}")
 
-    def put(line: int, node: str, month: str, text: str) -> None:
-        node = _norm(node)
-        if not _norm(text):
+    def node_of(line: int, text: str) -> str | None:
+        node = _norm(text)
+        if not node:
+            err(line, "the id is missing; write the KPI id of the row")
+            return None
+        if node in plan.nodes:
+            return node
+        near = get_close_matches(node, ids, 1)
+        if near:
+            hint = f"did you mean {near[0]}?"
+        elif listed:
+            hint = f"see line {listed[0]} for the plan's ids"
+        else:
+            hint = "the plan's ids are " + ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
+            listed.append(line)
+        err(line, f"{node!r} is not a KPI id of this plan ({hint})")
+        return None
+
+    def put(line: int, node: str, label: str, text: str) -> None:
+        t = _norm(text)
+        if not t:
             return
-        label = month_label(month)
-        if node not in plan.nodes:
-            near = get_close_matches(node, list(plan.nodes), 1)
-            err(line, f"unknown id {node!r}" + (f" (did you mean {near[0]}?)" if near else ""))
-        elif label is None:
-            err(line, f"month {month!r} is not YYYY-MM")
-        elif label not in labels:
-            err(line, f"month {label} is outside the plan ({min(labels)}..{max(labels)})")
-        elif (value := number(text)) is None:
-            err(line, f"{node} {label}: {text.strip()!r} is not a number")
+        if (node, label) in first:
+            err(line, f"{node} {label} appears twice (also on line {first[(node, label)]}); "
+                "keep one")
+            return
+        first[(node, label)] = line
+        value = number(t)
+        if value is None and t in _DASHES:
+            err(line, f"{node} {label}: {t!r} is not a number; write 0 if there was none, or "
+                "leave the cell empty if it is not known")
+        elif value is None:
+            err(line, f"{node} {label}: {text.strip()!r} is not a number; write the number "
+                "alone (12000, 12,000 and 30% are read)")
         elif value < 0 and not plan.nodes[node].signed:
-            err(line, f"{node} {label}: {value:g} is negative (the node is not signed)")
-        elif (node, label) in out:
-            err(line, f"{node} {label} appears twice")
+            err(line, f"{node} {label}: {value:g} is negative (the node is not signed); check "
+                "the sign, or set signed: true on the KPI in the plan")
         else:
             out[(node, label)] = value
 
     if {"id", "month", "value"} <= set(head):
+        width = len(head)
         ci, cm, cv = head.index("id"), head.index("month"), head.index("value")
         for line, row in body:
-            row = row + [""] * (len(head) - len(row))
-            value = row[cv]
-            if cv == len(head) - 1 and len(row) > len(head):  # 12,000 unquoted: one value
-                value = ",".join(row[cv:])
-            put(line, row[ci], row[cm], value)
+            row = row + [""] * (width - len(row))
+            value, extra = row[cv], row[width:]
+            if cv == width - 1 and extra:  # 12,000 unquoted: one value
+                value, extra = ",".join(row[cv:]), []
+            if any(_norm(c) for c in extra):
+                err(line, f"more cells than the header has columns ({', '.join(map(repr, extra))}"
+                    '); quote numbers that contain commas ("1,500"), or give the column a '
+                    "header")
+                continue
+            node = node_of(line, row[ci])
+            month = _norm(row[cm])
+            label = month_label(month)
+            if not month:
+                err(line, f"the month is missing; write it as YYYY-MM (e.g. {labels[0]})")
+            elif label is None:
+                err(line, f"month {row[cm].strip()!r} is not YYYY-MM; write it like {labels[0]}")
+            elif label not in labels:
+                err(line, f"month {label} is outside the plan ({span}); remove the row")
+            elif node is not None:
+                put(line, node, label, value)
     else:
-        months = [month_label(h) for h in header[1:]]
-        bad = [header[k + 1] for k, m in enumerate(months) if m is None and _norm(header[k + 1])]
+        cols: dict[int, str] = {}  # column -> plan month
+        bad: list[str] = []
+        outside: dict[int, str] = {}
+        seen: dict[str, int] = {}
+        for k in range(1, len(header)):
+            if not head[k]:
+                continue
+            label = month_label(header[k])
+            if label is None:
+                bad.append(header[k].strip())
+            elif label in seen:
+                err(hline, f"column {k + 1} ({header[k].strip()!r}) is {label} again (column "
+                    f"{seen[label] + 1}); keep one, or correct its month")
+            elif label not in labels:
+                seen[label] = k
+                outside[k] = label
+            else:
+                seen[label] = k
+                cols[k] = label
         if bad:
-            raise WorkbookError(f"{p}:{hline}: header: expected id,month,value or id followed "
-                                f"by month columns (YYYY-MM), got {', '.join(map(repr, bad))}")
+            err(hline, "header: expected id,month,value or id followed by month columns "
+                f"(YYYY-MM), got {', '.join(map(repr, bad))}; rename or remove "
+                + ("that column" if len(bad) == 1 else "those columns"))
+        elif not seen:
+            err(hline, "header: expected id,month,value or id followed by month columns "
+                "(YYYY-MM); add the month columns")
+        for k, label in outside.items():
+            held = sum(1 for _, row in body if k < len(row) and _norm(row[k]))
+            if held:
+                err(hline, f"column {label} is outside the plan ({span}) but holds {held} "
+                    "value(s); remove the column")
         for line, row in body:
-            for k, cell in enumerate(row[1:len(header)]):
-                put(line, row[0], header[k + 1], cell)
+            if not any(_norm(c) for c in row[1:]):
+                continue
+            node = node_of(line, row[0])
+            stray = [c.strip() for k, c in enumerate(row) if k and _norm(c)
+                     and (k >= len(header) or not head[k])]
+            if stray:
+                what = (f"value {stray[0]!r} has" if len(stray) == 1 else
+                        f"values {', '.join(map(repr, stray))} have")
+                err(line, f"{what} no month in the header above; quote numbers that contain "
+                    'commas ("1,500"), or add the month to the header')
+            elif node is not None:
+                for k, label in cols.items():
+                    if k < len(row):
+                        put(line, node, label, row[k])
     if errors:
         raise WorkbookError("\n".join(errors))
     return out

@@ -255,9 +255,48 @@ def test_import_reports_every_bad_line_and_writes_nothing(book, tmp_path) -> Non
                    encoding="utf-8")
     put(book, NAMES["csv"], [str(csv)])
     msg = scripts.run(book, "import", today=TODAY)
-    assert msg.startswith("Error: bad.csv:2: 'leads' is not a KPI id")
-    assert "bad.csv:3: month" in msg and "bad.csv:4: new 2025-04" in msg
+    assert msg == ("Error: bad.csv:2: 'leads' is not a KPI id of this plan (did you mean "
+                   "deals?) | bad.csv:3: month 2027-01 is outside the plan (2025-04..2026-03); "
+                   "remove the row | bad.csv:4: new 2025-04: 'x' is not a number; write the "
+                   "number alone (12000, 12,000 and 30% are read)")
     assert cells(book, "act_new") == [None] * 12
+
+
+def test_import_reads_what_the_cli_reads(book, tmp_path) -> None:
+    """One parser: month spellings, percentages and spaced thousands as `kpixl actuals import`
+    reads them (the button's own parser refused the last two)."""
+    csv = tmp_path / "a.csv"
+    csv.write_text("KPI,2025年4月,2025/5\nwin_rate,25%,30%\ndeals,1 200,\n", encoding="utf-8")
+    assert scripts.import_actuals(book, str(csv)) == "Imported 3 actual(s) from a.csv."
+    assert cells(book, "act_win_rate")[:3] == [0.25, 0.3, None]
+    assert cells(book, "act_deals")[:2] == [1200, None]
+
+
+def test_import_refuses_a_dash_and_a_repeated_row(book, tmp_path) -> None:
+    """A dash may mean 0 or "not known": the user says which. A repeated row is refused even
+    with the same value (the button's own parser accepted both)."""
+    csv = tmp_path / "a.csv"
+    csv.write_text("id,month,value\nnew,2025-04,-\nnew,2025-05,1\nnew,2025-05,1\n",
+                   encoding="utf-8")
+    put(book, NAMES["csv"], ["a.csv"])
+    msg = scripts.run(book, "import", today=TODAY, folder=str(tmp_path))
+    assert msg == ("Error: a.csv:2: new 2025-04: '-' is not a number; write 0 if there was "
+                   "none, or leave the cell empty if it is not known | a.csv:4: new 2025-05 "
+                   "appears twice (also on line 3); keep one")
+    assert cells(book, "act_new") == [None] * 12
+
+
+def test_import_names_the_first_five_problems_and_counts_the_rest(book, tmp_path) -> None:
+    csv = tmp_path / "a.csv"
+    csv.write_text("id,month,value\n" + "".join(f"x{i},2025-04,1\n" for i in range(7)),
+                   encoding="utf-8")
+    put(book, NAMES["csv"], [str(csv)])
+    msg = scripts.run(book, "import", today=TODAY)
+    assert msg == ("Error: a.csv:2: 'x0' is not a KPI id of this plan (the plan's ids are "
+                   "revenue, unit_price, customers, retained, customers_start, churn, new, "
+                   "win_rate, ...) | " + " | ".join(
+                       f"a.csv:{i + 2}: 'x{i}' is not a KPI id of this plan (see line 2 for "
+                       "the plan's ids)" for i in range(1, 5)) + " (and 2 more)")
 
 
 def test_import_resolves_a_relative_path_from_the_workbook_folder(book, tmp_path) -> None:

@@ -329,7 +329,7 @@ def refresh_smart(book: BookLike) -> str:
 def import_actuals(book: BookLike, path: str | None = None, *, folder: str | None = None) -> str:
     """Actuals from a CSV file (``action_csv``; relative paths from ``folder``) into the actual
     cells that are empty; a cell that already holds a different value is kept."""
-    from kpixl.xl.csvin import read_actuals_csv
+    from kpixl.actuals import parse_csv
 
     st = read_state(book)
     if sys.platform == "emscripten":  # xlwings Lite (Pyodide): no access to local files
@@ -343,7 +343,14 @@ def import_actuals(book: BookLike, path: str | None = None, *, folder: str | Non
     p = Path(str(path).strip().strip('"'))
     if not p.is_absolute() and folder:
         p = Path(folder) / p
-    values = read_actuals_csv(p, st.plan)
+    try:
+        found = parse_csv(p, st.plan, name=p.name)
+    except WorkbookError as e:  # one line for the result cell: the first five problems
+        problems = str(e).splitlines()
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise WorkbookError(" | ".join(problems[:5]) + more) from None
+    month = {label: m for m, label in enumerate(st.labels)}
+    values = {(node_id, month[label]): v for (node_id, label), v in found.items()}
     written = kept = 0
     grids: dict[str, Grid] = {}
     for (node_id, m), v in sorted(values.items(), key=lambda kv: (list(st.plan.nodes).index(
