@@ -9,8 +9,11 @@ What is read, and from where (workbook-contract.md):
   ``in_seasonality``; split shares and baselines have no defined name, so their cells are found
   where the layout of the stored plan puts them (checked against the row's label);
 - actuals and overrides: the rows behind ``act_X`` and ``ovr_X``;
-- PDCA rows (header on row 3), KFS statuses (by KFS id), a ``Target History`` sheet and a
-  previous ``Unplaced data`` sheet when present, and sheets a user added (as values).
+- PDCA rows (header on row 3), with the columns a user added right of the table (each column
+  that holds anything, with its header text); KFS statuses (by KFS id) and the rows of the KFS
+  table that are not the plan's (an id the plan lacks or repeats, or no id); a
+  ``Target History`` sheet and a previous ``Unplaced data`` sheet when present, and sheets a
+  user added (as values).
 
 Safe interpretation of what a user typed: **numbers only count**. An actual, override or input
 cell holding text (``12件``), a boolean or a formula (``=1+1``) is reported as a warning and
@@ -50,6 +53,7 @@ UNPLACED = ("Unplaced data", "未配置データ")
 XLWINGS_CONF = "xlwings.conf"
 TABLE_TOP = 2  # KFS and PDCA: header on row 3 (0-based 2), data below
 PDCA_COLUMNS = 9
+KFS_COLUMNS = 7
 KFS_STATUS_COL = 5
 
 _USER_ROWS = ("act_", "ovr_")
@@ -63,6 +67,7 @@ class Table:
     sheet: str
     header: tuple[Any, ...] = ()
     rows: tuple[tuple[Any, ...], ...] = ()
+    columns: tuple[int, ...] = ()  # the sheet column (0-based) of each value; () for 0, 1, ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,8 +82,10 @@ class WorkbookData:
     current: Mapping[str, Any]  # input key -> value now (a number or None)
     actuals: Mapping[str, tuple[Num, ...]]  # node id -> one value per plan month
     overrides: Mapping[str, tuple[Num, ...]]
-    pdca: Table
+    pdca: Table  # 9 columns A..I, then the columns a user added right of them (``columns``)
     kfs_status: Mapping[str, str | None]  # KFS id -> status now
+    # rows of the KFS table that are not the plan's: (1-based sheet row, the 7 values A..G)
+    kfs_added: tuple[tuple[int, tuple[Any, ...]], ...] = ()
     target_history: Table | None = None
     unplaced: Table | None = None
     extra_sheets: tuple[Table, ...] = ()
@@ -368,36 +375,78 @@ def _value(cell: Any) -> Any:
 MAX_TABLE_CELLS = 2_000_000
 
 
-def _table(ws: Any, top: int, width: int | None = None, *, keep_empty: bool = False) -> Table:
-    """Header on row ``top`` (0-based), the non-empty rows below it (every row with
-    ``keep_empty``, so that a sheet keeps its shape), as values."""
+def _too_big(path: Path, ws: Any, rows: int, width: int, what: str,
+             fix: str = "delete the far-away cells") -> WorkbookError:
+    return WorkbookError(f"{path}: sheet {ws.title!r} spans {rows:,} rows x {width:,} columns; "
+                         f"kpixl copies at most {MAX_TABLE_CELLS:,} cells of {what} ({fix})")
+
+
+def _filled(ws: Any, top: int, width: int | None = None) -> dict[tuple[int, int], Any]:
+    """(row, col) (openpyxl: 1-based) -> value of the cells from row ``top`` (0-based) down that
+    hold a value (within ``width`` columns when given)."""
     # Only the cells the file holds are visited: one far-away cell (XFD1048576) must not make
     # kpixl walk a grid of billions of empty cells.
+    out: dict[tuple[int, int], Any] = {}
+    for (r, c), cell in ws._cells.items():
+        if r >= top + 1 and (width is None or c <= width):
+            v = _value(cell)
+            if v is not None:
+                out[(r, c)] = v
+    return out
+
+
+def _table(path: Path, ws: Any, top: int, width: int | None = None, *,
+           keep_empty: bool = False) -> Table:
+    """Header on row ``top`` (0-based), the non-empty rows below it (every row with
+    ``keep_empty``, so that a sheet keeps its shape), as values."""
+    if not keep_empty:
+        header, rows = _grid(path, ws, top, width)
+        return Table(sheet=ws.title, header=header, rows=tuple(v for _, v in rows))
     present = [(r, c) for (r, c) in ws._cells if r >= top + 1]  # openpyxl: 1-based keys
     width = width or max((c for _, c in present), default=1)
     last = max((r for r, _ in present), default=top + 1)
-    if keep_empty and (last - top) * width > MAX_TABLE_CELLS:
-        raise WorkbookError(f"{ws.title}: the sheet spans {last - top:,} rows x {width:,} "
-                            f"columns; kpixl copies at most {MAX_TABLE_CELLS:,} cells of a sheet "
-                            "a user added (delete the far-away cells, or the sheet)")
-    header = tuple(_value(ws._cells[(top + 1, c)]) if (top + 1, c) in ws._cells else None
-                   for c in range(1, width + 1))
-    wanted = range(top + 2, last + 1) if keep_empty else sorted({r for r, _ in present
-                                                                if r > top + 1})
-    rows: list[tuple[Any, ...]] = []
-    for r in wanted:
-        values = tuple(_value(ws._cells[(r, c)]) if (r, c) in ws._cells else None
-                       for c in range(1, width + 1))
-        if keep_empty or any(v is not None for v in values):
-            rows.append(values)
-    return Table(sheet=ws.title, header=header, rows=tuple(rows))
+    if (last - top) * width > MAX_TABLE_CELLS:
+        raise _too_big(path, ws, last - top, width, "a sheet a user added",
+                       "delete the far-away cells, or the sheet")
+    cells = ws._cells
+    return Table(sheet=ws.title, rows=tuple(
+        tuple(_value(cells[(r, c)]) if (r, c) in cells else None for c in range(1, width + 1))
+        for r in range(top + 2, last + 1)),
+        header=tuple(_value(cells[(top + 1, c)]) if (top + 1, c) in cells else None
+                     for c in range(1, width + 1)))
+
+
+def _grid(path: Path, ws: Any, top: int, width: int | None = None
+          ) -> tuple[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]:
+    """The header (row ``top``, 0-based) and the rows below it that hold a value, each with its
+    1-based row number: ``width`` columns, else as many as the right-most value needs."""
+    filled = _filled(ws, top, width)
+    width = width or max((c for _, c in filled), default=1)
+    wanted = sorted({r for r, _ in filled if r > top + 1})
+    if (len(wanted) + 1) * width > MAX_TABLE_CELLS:
+        raise _too_big(path, ws, len(wanted) + 1, width, "a sheet")
+    header = tuple(filled.get((top + 1, c)) for c in range(1, width + 1))
+    return header, [(r, tuple(filled.get((r, c)) for c in range(1, width + 1))) for r in wanted]
+
+
+def _pdca(path: Path, ws: Any) -> Table:
+    """The PDCA table: columns A..I, then each column right of them that holds anything (the
+    columns a user added), in order; empty columns between them are skipped."""
+    filled = _filled(ws, TABLE_TOP)
+    extra = sorted({c for _, c in filled if c > PDCA_COLUMNS})
+    columns = [*range(1, PDCA_COLUMNS + 1), *extra]
+    wanted = sorted({r for r, _ in filled if r > TABLE_TOP + 1})
+    if (len(wanted) + 1) * len(columns) > MAX_TABLE_CELLS:
+        raise _too_big(path, ws, len(wanted) + 1, len(columns), "the PDCA table")
+    return Table(sheet=ws.title,
+                 header=tuple(filled.get((TABLE_TOP + 1, c)) for c in columns),
+                 rows=tuple(tuple(filled.get((r, c)) for c in columns) for r in wanted),
+                 columns=tuple(c - 1 for c in columns) if extra else ())
 
 
 def _first_row(ws: Any) -> int:
-    for r, row in enumerate(ws.iter_rows(values_only=True)):
-        if any(v not in (None, "") for v in row):
-            return r
-    return 0
+    """The first row (0-based) holding a value."""
+    return min((r - 1 for r, _ in _filled(ws, 0)), default=0)
 
 
 def _table_sheet(wb: Any, table: str, default: str) -> str:
@@ -407,18 +456,24 @@ def _table_sheet(wb: Any, table: str, default: str) -> str:
     return next((ws.title for ws in wb.worksheets if table in ws.tables), default)
 
 
-def _kfs(c: _Cells, plan: Plan, sheet: str) -> dict[str, str | None]:
-    if not plan.kfs:
-        return {}
-    ws = c.ws(sheet)
+def _kfs(c: _Cells, plan: Plan, sheet: str
+         ) -> tuple[dict[str, str | None], tuple[tuple[int, tuple[Any, ...]], ...]]:
+    """KFS id -> status now, for the plan's KFS (the first row with its id), and the other rows
+    of the KFS table that hold anything (a user added them: an id the plan lacks or repeats, or
+    none), each with its 1-based row number."""
+    if not plan.kfs and sheet not in c.wb.sheetnames:
+        return {}, ()
     ids = {k.id for k in plan.kfs}
     out: dict[str, str | None] = {}
-    for r in sorted({r for (r, c) in ws._cells if c == 1 and r >= TABLE_TOP + 2}):
-        kid = ws._cells[(r, 1)].value
-        if isinstance(kid, str) and kid in ids:
-            status = _value(ws.cell(r, KFS_STATUS_COL + 1))
+    added: list[tuple[int, tuple[Any, ...]]] = []
+    for r, row in _grid(c.path, c.ws(sheet), TABLE_TOP, KFS_COLUMNS)[1]:
+        kid = row[0]
+        if isinstance(kid, str) and kid in ids and kid not in out:
+            status = row[KFS_STATUS_COL]
             out[kid] = None if status is None else str(status)
-    return out
+        else:
+            added.append((r, row))
+    return out, tuple(added)
 
 
 def read_workbook(path: str | Path) -> WorkbookData:
@@ -437,8 +492,8 @@ def read_workbook(path: str | Path) -> WorkbookData:
     overrides = _rows(c, plan, "ovr_", "override")
     pdca_sheet = _table_sheet(wb, "kpixl_pdca", sheet_name("pdca", plan.locale))
     kfs_sheet = _table_sheet(wb, "kpixl_kfs", sheet_name("kfs", plan.locale))
-    pdca = _table(c.ws(pdca_sheet), TABLE_TOP, PDCA_COLUMNS)
-    kfs = _kfs(c, plan, kfs_sheet)
+    pdca = _pdca(path, c.ws(pdca_sheet))
+    kfs, kfs_added = _kfs(c, plan, kfs_sheet)
     known = {n for pair in SHEETS.values() for n in pair} | {META_SHEET, pdca_sheet, kfs_sheet,
                                                              XLWINGS_CONF}
     mode = ("classic" if XLWINGS_CONF in wb.sheetnames or vba is not None else
@@ -448,7 +503,7 @@ def read_workbook(path: str | Path) -> WorkbookData:
     history = unplaced = conf = None
     extra: list[Table] = []
     if XLWINGS_CONF in wb.sheetnames:
-        conf = _table(wb[XLWINGS_CONF], 0, keep_empty=True)
+        conf = _table(path, wb[XLWINGS_CONF], 0, keep_empty=True)
     if others:
         values = _open(path, data_only=True)
         for name in others:
@@ -457,17 +512,18 @@ def read_workbook(path: str | Path) -> WorkbookData:
                 c.warnings.append(f"{path.name}: chart sheet {name!r} is not carried over")
                 continue
             if name in special:
-                table = _table(ws, _first_row(ws))
+                table = _table(path, ws, _first_row(ws))
                 if name in TARGET_HISTORY:
                     history = table
                 else:
                     unplaced = table
             else:
-                extra.append(_table(ws, 0, keep_empty=True))
+                extra.append(_table(path, ws, 0, keep_empty=True))
     wb.close()
     return WorkbookData(path=path, plan=plan, plan_json=text, kpixl_version=version,
                         recorded=recorded, current=current, actuals=actuals,
-                        overrides=overrides, pdca=pdca, kfs_status=kfs, target_history=history,
+                        overrides=overrides, pdca=pdca, kfs_status=kfs, kfs_added=kfs_added,
+                        target_history=history,
                         unplaced=unplaced, extra_sheets=tuple(extra), vba_project=vba,
                         warnings=tuple(c.warnings), unreadable=frozenset(c.unreadable),
                         xlwings=mode, xlwings_conf=conf)
@@ -486,7 +542,8 @@ def excel_date(v: Any) -> Any:
 # -- what `kpixl build` checks before replacing a file ------------------------------------------
 def entered_data(path: Path) -> list[str]:
     """What a user entered in a kpixl workbook, one short description each: ``act_X``/``ovr_X``
-    rows holding anything, ``PDCA``, ``KFS status``, ``input <key>`` changed.
+    rows holding anything, ``PDCA`` (rows, or columns added right of the table), ``KFS
+    status``, ``KFS rows`` (rows added to the KFS table), ``input <key>`` changed.
 
     A file that is not a kpixl workbook is refused: kpixl never replaces a stranger's file.
     """
@@ -498,10 +555,12 @@ def entered_data(path: Path) -> list[str]:
     found = [f"{p}{k}" for p, rows in (("act_", data.actuals), ("ovr_", data.overrides))
              for k, row in rows.items()
              if any(v is not None for v in row) or f"{p}{k}" in data.unreadable]
-    if data.pdca.rows:
+    if data.pdca.rows or len(data.pdca.header) > PDCA_COLUMNS:
         found.append("PDCA")
     old = {k.id: k.status or None for k in data.plan.kfs}
     if any(not same_value(v, old.get(k)) for k, v in data.kfs_status.items()):
         found.append("KFS status")
+    if data.kfs_added:
+        found.append("KFS rows")
     found += [f"input {k}" for k in data.changed()]
     return found

@@ -19,7 +19,7 @@ from test_reader import SEED, build, fill
 from kpixl.errors import PlanError, WorkbookError
 from kpixl.loader import load
 from kpixl.plan_dict import plan_to_dict
-from kpixl.reader import read_workbook
+from kpixl.reader import entered_data, read_workbook
 from kpixl.report import report_data
 from kpixl.update import update
 
@@ -278,6 +278,238 @@ def test_writer_takes_a_vba_project_as_bytes(tmp_path: Path) -> None:
     from kpixl.writer import write_workbook
 
     write_workbook(build_layout(solve(load(SEED))), tmp_path / "c.xlsm", vba_project=vba)
+
+
+# -- columns a user added right of the PDCA table -------------------------------------------------
+PDCA_SHEET, KFS_SHEET = "PDCA記録", "施策"  # the seed plan is in Japanese
+
+
+def test_pdca_columns_a_user_added_are_carried_with_their_headers(tmp_path: Path) -> None:
+    day = dt.datetime(2026, 5, 2)
+    wb = fill(build(SEED, tmp_path / "w.xlsx"),
+              pdca=[(None, "2026-04", "orders", "slow", *[None] * 5, "ask Sato"),
+                    (None, "2026-05", "deals", "ok", *[None] * 5, None, None, day)])
+    book = openpyxl.load_workbook(wb)
+    ws = book[PDCA_SHEET]
+    # J: "Comment"; K: empty; L: a date without a header; M: repeats I's header, one value
+    ws["J3"], ws["M3"], ws["M6"] = "Comment", "状況", "closed"
+    book.save(wb)
+    built = read_workbook(wb).pdca.header[:9]
+    assert built[8] == "状況"
+    res = update(SEED, wb)
+    got = read_workbook(wb).pdca
+    assert got.header == (*built, "Comment", "Column11", "状況2")
+    assert got.rows == ((None, "2026-04", "orders", "slow", *[None] * 5, "ask Sato", None, None),
+                        (None, "2026-05", "deals", "ok", *[None] * 5, None, day, None),
+                        (*[None] * 11, "closed"))
+    assert res.carried == ["PDCA columns added right of the table: 'Comment' (J), 'Column11' "
+                           "(K, was L), '状況2' (L, was M)", "PDCA rows: 3"]
+    assert res.warnings == [
+        "PDCA column L has no header; it is named 'Column11' (column K): an Excel table needs "
+        "one",
+        "PDCA column M's header '状況' repeats another header of the table; it is named '状況2' "
+        "(column L)"]
+    ws = openpyxl.load_workbook(wb)[PDCA_SHEET]
+    table = ws.tables["kpixl_pdca"]
+    assert table.ref == "A3:L63"
+    assert [c.name for c in table.tableColumns] == [*built, "Comment", "Column11", "状況2"]
+    assert [ws.cell(3, c).value for c in (10, 11, 12)] == ["Comment", "Column11", "状況2"]
+    input_fill = ws["I63"].fill.fgColor.rgb
+    assert input_fill == "FFFFF2CC"  # the input look of the built columns
+    assert [ws[a].fill.fgColor.rgb for a in ("J4", "K63", "L63")] == [input_fill] * 3
+    assert ws["K5"].value == day and ws["K5"].number_format == "yyyy-mm-dd"
+    again = update(SEED, wb)  # the named columns now read back as they are: nothing to warn
+    assert again.warnings == [] and read_workbook(wb).pdca == got
+
+
+def test_a_pdca_column_with_only_a_header_is_carried(tmp_path: Path) -> None:
+    wb = build(SEED, tmp_path / "w.xlsx")
+    book = openpyxl.load_workbook(wb)
+    book[PDCA_SHEET]["J3"] = "Comment"
+    book.save(wb)
+    assert entered_data(wb) == ["PDCA"]  # `kpixl build` will not replace it
+    res = update(SEED, wb)
+    got = read_workbook(wb).pdca
+    assert got.header[9:] == ("Comment",) and got.rows == ()
+    assert res.carried == ["PDCA columns added right of the table: 'Comment' (J)"]
+    assert openpyxl.load_workbook(wb)[PDCA_SHEET].tables["kpixl_pdca"].ref == "A3:J63"
+
+
+def test_a_far_away_pdca_cell_becomes_the_next_column(tmp_path: Path) -> None:
+    wb = build(SEED, tmp_path / "w.xlsx")
+    book = openpyxl.load_workbook(wb)
+    book[PDCA_SHEET]["XFD4"] = "far"
+    book.save(wb)
+    res = update(SEED, wb)
+    ws = openpyxl.load_workbook(wb)[PDCA_SHEET]
+    assert ws.tables["kpixl_pdca"].ref == "A3:J63"
+    assert (ws["J3"].value, ws["J4"].value, ws.max_column) == ("Column10", "far", 10)
+    assert res.warnings == ["PDCA column XFD has no header; it is named 'Column10' (column J): "
+                            "an Excel table needs one"]
+
+
+def test_a_pdca_header_too_long_for_a_table_keeps_its_text_in_unplaced(tmp_path: Path) -> None:
+    head = "見出し" * 100  # 300 characters; an Excel table column name holds 255
+    wb = fill(build(SEED, tmp_path / "w.xlsx"),
+              pdca=[(None, "2026-04", "orders", "slow", *[None] * 5, "ask Sato")])
+    book = openpyxl.load_workbook(wb)
+    book[PDCA_SHEET]["J3"] = head
+    book.save(wb)
+    res = update(SEED, wb)
+    got = read_workbook(wb).pdca
+    assert got.header[9:] == (head[:255],) and got.rows[0][9] == "ask Sato"
+    assert unplaced_rows(wb) == [("pdca header", head[:255], None, head,
+                                  "the header of PDCA column J, longer than Excel's 255 "
+                                  f"characters; the column is named {head[:255]!r}")]
+    assert res.unplaced == [f"PDCA column J's header (300 characters): named {head[:255]!r}, "
+                            "the full text is kept"]
+
+
+def test_a_pdca_table_beyond_the_cell_limit_is_refused(tmp_path: Path, monkeypatch: Any) -> None:
+    wb = fill(build(SEED, tmp_path / "w.xlsx"),
+              pdca=[(None, "2026-04", "orders", f"finding {i}") for i in range(4)])
+    book = openpyxl.load_workbook(wb)
+    book[PDCA_SHEET]["Z4"] = "note"  # 5 rows x 10 columns: over a limit of 40 cells
+    book.save(wb)
+    before = wb.read_bytes()
+    monkeypatch.setattr("kpixl.reader.MAX_TABLE_CELLS", 40)
+    with pytest.raises(WorkbookError, match=r"w\.xlsx: sheet 'PDCA記録' spans 5 rows x 10 "
+                       r"columns; kpixl copies at most 40 cells of the PDCA table \(delete the "
+                       r"far-away cells\)"):
+        update(SEED, wb)
+    assert wb.read_bytes() == before
+
+
+# -- rows a user added to the KFS table -----------------------------------------------------------
+def add_kfs_rows(path: Path, rows: dict[int, tuple[Any, ...]]) -> Path:
+    """Type rows into the KFS table (1-based sheet row -> values from column A), as a user who
+    unprotected the sheet would."""
+    book = openpyxl.load_workbook(path)
+    ws = book[KFS_SHEET]
+    for r, values in rows.items():
+        for c, v in enumerate(values):
+            ws.cell(r, c + 1).value = v
+    book.save(path)
+    return path
+
+
+DUE = dt.datetime(2026, 9, 30)
+CRM_ROW = ("crm", "CRM導入", None, "営業部", DUE, "完了")
+CRM_NOTE = ("a row added to the KFS table (row 5 of the 施策 sheet); add initiative crm to the "
+            "plan's kfs: list to place it")
+NO_ID_NOTE = ("a row added to the KFS table without an id (row 6 of the 施策 sheet); give it an "
+              "id and add it to the plan's kfs: list to place it")
+TWIN_NOTE = ("another row for KFS ma_tool (row 7 of the 施策 sheet); only the first row of KFS "
+             "ma_tool counts: copy what you need into it")
+
+
+def with_crm(tmp: Path, status: str | None = None, owner: str = "営業部") -> Path:
+    d = seed_dict()
+    d["kfs"].append({"id": "crm", "name": "CRM導入", "kpis": ["deals"], "owner": owner,
+                     "due": "2026-09-30", **({"status": status} if status else {})})
+    return write_plan(tmp / "crm.yaml", d)
+
+
+def kfs_ids(path: Path) -> list[Any]:
+    ws = openpyxl.load_workbook(path)[KFS_SHEET]
+    return [ws.cell(r, 1).value for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value]
+
+
+def test_kfs_rows_a_user_added_go_to_unplaced_data(tmp_path: Path) -> None:
+    wb = add_kfs_rows(build(SEED, tmp_path / "w.xlsx"),
+                      {5: CRM_ROW, 6: (None, "勉強会"), 7: ("ma_tool", *[None] * 4, "保留")})
+    assert entered_data(wb) == ["KFS rows"]  # `kpixl build` will not replace it
+    res = update(SEED, wb)
+    assert unplaced_rows(wb) == [
+        ("kfs initiative", "crm", None, "CRM導入", CRM_NOTE),
+        ("kfs owner", "crm", None, "営業部", CRM_NOTE),
+        ("kfs due", "crm", None, DUE, CRM_NOTE),
+        ("kfs status", "crm", None, "完了", CRM_NOTE),
+        ("kfs initiative", None, None, "勉強会", NO_ID_NOTE),
+        ("kfs status", "ma_tool", None, "保留", TWIN_NOTE)]
+    assert res.unplaced == [
+        "KFS row crm (row 5 of the 施策 sheet): initiative 'CRM導入', owner '営業部', due "
+        "'2026-09-30', status '完了': add initiative crm to the plan's kfs: list to place it",
+        "KFS row (row 6 of the 施策 sheet): initiative '勉強会': give it an id and add it to "
+        "the plan's kfs: list to place it",
+        "KFS row ma_tool (row 7 of the 施策 sheet): status '保留': only the first row of KFS "
+        "ma_tool counts: copy what you need into it"]
+    got = read_workbook(wb)
+    assert kfs_ids(wb) == ["ma_tool"]  # no plan entry is invented
+    assert got.kfs_status == {"ma_tool": None} and got.kfs_added == ()
+    res = update(SEED, wb)  # the next update carries them as they are
+    assert res.unplaced == [] and len(unplaced_rows(wb)) == 6
+
+
+def test_an_unplaced_kfs_row_is_placed_once_the_plan_has_it(tmp_path: Path) -> None:
+    wb = add_kfs_rows(build(SEED, tmp_path / "w.xlsx"),
+                      {5: CRM_ROW, 6: (None, "勉強会"), 7: ("ma_tool", *[None] * 4, "保留")})
+    update(SEED, wb)
+    res = update(with_crm(tmp_path, owner="営業本部"), wb)  # the plan names another owner
+    got = read_workbook(wb)
+    assert kfs_ids(wb) == ["ma_tool", "crm"]
+    assert got.kfs_status == {"ma_tool": None, "crm": "完了"}
+    assert res.kept == ["KFS crm status = '完了' (from Unplaced data)"]
+    assert unplaced_rows(wb) == [  # in their order: initiative, due and status are placed
+        ("kfs owner", "crm", None, "営業部",
+         "KFS crm is in the plan now; the plan's KFS crm has '営業本部' there"),
+        ("kfs initiative", None, None, "勉強会", NO_ID_NOTE),
+        ("kfs status", "ma_tool", None, "保留", TWIN_NOTE)]
+    res = update(with_crm(tmp_path, owner="営業本部"), wb)  # stable from now on
+    assert read_workbook(wb).kfs_status == {"ma_tool": None, "crm": "完了"}
+    assert len(unplaced_rows(wb)) == 3 and res.unplaced == []
+
+
+def test_a_kfs_row_added_with_its_plan_entry_keeps_its_status(tmp_path: Path) -> None:
+    wb = add_kfs_rows(build(SEED, tmp_path / "w.xlsx"), {5: CRM_ROW})
+    res = update(with_crm(tmp_path), wb)
+    assert read_workbook(wb).kfs_status == {"ma_tool": None, "crm": "完了"}
+    assert res.kept == ["KFS crm status = '完了' (from a row added to the KFS table (row 5 of "
+                        "the 施策 sheet))"]
+    assert unplaced_rows(wb) == [] and res.unplaced == []
+
+
+def test_a_plan_status_wins_over_an_added_row_and_keeps_its_status(tmp_path: Path) -> None:
+    wb = add_kfs_rows(build(SEED, tmp_path / "w.xlsx"), {5: CRM_ROW})
+    res = update(with_crm(tmp_path, status="保留"), wb)
+    assert read_workbook(wb).kfs_status == {"ma_tool": None, "crm": "保留"}
+    assert res.plan_won == ["KFS crm: the plan sets its status to '保留'; '完了' from a row added "
+                            "to the KFS table (row 5 of the 施策 sheet) stays in Unplaced data"]
+    assert unplaced_rows(wb) == [("kfs status", "crm", None, "完了",
+                                  "added to the KFS table (row 5 of the 施策 sheet); the plan "
+                                  "sets the status of KFS crm to '保留'")]
+
+
+def test_the_status_of_a_removed_kfs_comes_back_with_it(tmp_path: Path) -> None:
+    wb = fill(build(SEED, tmp_path / "w.xlsx"), kfs={"ma_tool": "完了"})
+    update(changed_plan(tmp_path, [drop_kfs]), wb)
+    assert unplaced_rows(wb) == [("kfs status", "ma_tool", None, "完了",
+                                  "no such KFS in the plan")]
+    res = update(SEED, wb)
+    assert read_workbook(wb).kfs_status == {"ma_tool": "完了"}
+    assert res.kept == ["KFS ma_tool status = '完了' (from Unplaced data)"]
+    assert unplaced_rows(wb) == []
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__)
+def test_added_pdca_columns_and_kfs_rows_survive_every_plan_change(tmp_path: Path,
+                                                                   change: Any) -> None:
+    wb = fill(build(SEED, tmp_path / "w.xlsx"),
+              pdca=[(None, "2026-04", "orders", "slow", *[None] * 5, "ask Sato"),
+                    (None, "2026-05", "deals", "ok", *[None] * 5, 42)])
+    book = openpyxl.load_workbook(wb)
+    book[PDCA_SHEET]["J3"] = "Comment"
+    book.save(wb)
+    add_kfs_rows(wb, {5: CRM_ROW})
+    update(changed_plan(tmp_path, [change]), wb)
+    got = read_workbook(wb)
+    assert got.pdca.header[9:] == ("Comment",)
+    assert [r[9] for r in got.pdca.rows] == ["ask Sato", 42]
+    assert [r for r in unplaced_rows(wb) if r[1] == "crm"] == [
+        ("kfs initiative", "crm", None, "CRM導入", CRM_NOTE),
+        ("kfs owner", "crm", None, "営業部", CRM_NOTE),
+        ("kfs due", "crm", None, DUE, CRM_NOTE),
+        ("kfs status", "crm", None, "完了", CRM_NOTE)]
 
 
 # -- nothing entered is lost, whatever the plan becomes -------------------------------------------
