@@ -537,8 +537,14 @@ def _look(v: Any) -> str:
 
 
 def _backup(path: Path, now: dt.datetime | None) -> Path:
+    """A copy beside ``path`` named by the time; never replaces an earlier backup (two updates
+    in one second get ``-2``, ``-3``...)."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
+    k = 2
+    while target.exists():
+        target = path.with_name(f"{path.stem}.{stamp}-{k}.bak{path.suffix}")
+        k += 1
     try:
         shutil.copy2(path, target)
     except OSError as exc:

@@ -166,6 +166,21 @@ def test_a_backup_is_kept_beside_the_workbook(tmp_path: Path) -> None:
     assert res.backup.read_bytes() == before
 
 
+def test_two_updates_in_one_second_keep_both_backups(tmp_path: Path) -> None:
+    from kpixl.update import rebuild
+
+    wb = fill(build(SEED, tmp_path / "w.xlsx"), actuals={("orders", 0): 1})
+    first_bytes = wb.read_bytes()
+    now = dt.datetime(2026, 11, 25, 9, 30, 0)
+    first = rebuild(read_workbook(wb), load(SEED), wb, now=now).backup
+    second_bytes = wb.read_bytes()
+    second = rebuild(read_workbook(wb), load(SEED), wb, now=now).backup
+    assert first is not None and second is not None
+    assert (first.name, second.name) == ("w.20261125-093000.bak.xlsx",
+                                         "w.20261125-093000-2.bak.xlsx")
+    assert first.read_bytes() == first_bytes and second.read_bytes() == second_bytes
+
+
 def test_kept_inputs_that_no_longer_fit_the_plan_are_an_error(tmp_path: Path) -> None:
     wb = fill(build(SEED, tmp_path / "w.xlsx"), inputs={"in_at_risk": 0.95})
     d = seed_dict()
