@@ -24,8 +24,9 @@ from kpixl.writer import WorkbookWriter, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = [ROOT / "tests" / "plans" / "good" / "full.yaml",
-         ROOT / "templates" / "field_sales.ja.yaml",
-         ROOT / "templates" / "customer_success.en.yaml"]
+         ROOT / "tests" / "plans" / "good" / "seed.yaml",
+         *sorted((ROOT / "templates").glob("*.yaml"))]
+PLANS = [p for p in PLANS if p.name != "index.yaml"]
 
 
 def cell_record(c: Any) -> tuple[Any, ...]:
