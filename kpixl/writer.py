@@ -176,21 +176,14 @@ class WorkbookWriter:
                  streamed: Collection[str] = ()) -> None:
         self.target = Path(path)
         self._atomic = atomic_path(self.target)
+        self._tabs, self._streamed = list(tabs), set(streamed)
+        self._fallback = styles if callable(styles) else styles.__getitem__
         self._tmp: Path | None = None
         self._buffer = io.BytesIO()  # assembled in memory: a failing disk then fails one write
-        self.wb = xlsxwriter.Workbook(self._buffer, {"strings_to_formulas": False,
-                                                     "strings_to_numbers": False,
-                                                     "strings_to_urls": False,
-                                                     "use_future_functions": False})
-        props = styles if callable(styles) else styles.__getitem__
-        self._fallback = props
-        self._formats = _Formats(self.wb, props)
         self._sheets: dict[str, Any] = {}
         self._done: set[str] = set()
         self._below: dict[str, int] = {}  # streamed sheet -> rows above this one are written
         self._finished = False
-        for name in tabs:
-            self._add(name, streamed=name in streamed)
 
     def _add(self, name: str, *, streamed: bool) -> Any:
         # XlsxWriter reads the workbook's constant_memory option as each worksheet is added
@@ -202,7 +195,14 @@ class WorkbookWriter:
         return ws
 
     def __enter__(self) -> WorkbookWriter:
-        self._tmp = self._atomic.__enter__()
+        self._tmp = self._atomic.__enter__()  # the target's folder and lock file, checked first
+        self.wb = xlsxwriter.Workbook(self._buffer, {"strings_to_formulas": False,
+                                                     "strings_to_numbers": False,
+                                                     "strings_to_urls": False,
+                                                     "use_future_functions": False})
+        self._formats = _Formats(self.wb, self._fallback)
+        for name in self._tabs:
+            self._add(name, streamed=name in self._streamed)
         return self
 
     # -- SheetSink: a streamed sheet arrives a block of rows at a time, then whole ---------------

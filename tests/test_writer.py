@@ -161,3 +161,24 @@ def test_a_cell_laid_out_above_written_rows_is_refused(tmp_path: Path) -> None:
         w.rows(s, 3)
         s.put(1, 0, "late")
         w.done(s)
+
+
+def test_a_target_that_cannot_be_written_is_refused_before_any_work(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder and Excel's lock file are checked before XlsxWriter opens anything (a
+    streamed sheet's temporary row file included)."""
+    import kpixl.writer as writer
+    from kpixl.errors import WorkbookError
+
+    def no_workbook(*args: Any, **kw: Any) -> None:
+        raise AssertionError("XlsxWriter was opened for a target that cannot be written")
+
+    monkeypatch.setattr(writer.xlsxwriter, "Workbook", no_workbook)
+    with (pytest.raises(WorkbookError, match="does not exist"),
+          WorkbookWriter(tmp_path / "missing" / "x.xlsx", ["A", "B"], streamed=["B"],
+                         styles=lambda key: {})):
+        pass
+    (tmp_path / "~$x.xlsx").write_text("lock")
+    with (pytest.raises(WorkbookError, match="is open in Excel"),
+          WorkbookWriter(tmp_path / "x.xlsx", ["A"], styles=lambda key: {})):
+        pass
