@@ -125,135 +125,152 @@ def parse_csv(path: str | os.PathLike[str], plan: Plan, *, name: str | None = No
     if not lines:
         raise WorkbookError(f"{where}: is empty; expected a header (id,month,value or id and "
                             "one column per month)")
-    labels = plan.period.labels()
-    span = f"{labels[0]}..{labels[-1]}"
-    ids = list(plan.nodes)
-    errors: list[str] = []
-    out: dict[tuple[str, str], float] = {}
-    first: dict[tuple[str, str], int] = {}  # line where each cell was first given
-    listed: list[int] = []  # the line whose error lists the plan's ids
     (hline, header), body = lines[0], lines[1:]
     while header and not _norm(header[-1]):  # trailing empty columns (Excel writes them)
         header = header[:-1]
-    head = [_norm(h).lower() for h in header]
+    found = _Found(plan, where)
+    if {"id", "month", "value"} <= {_norm(h).lower() for h in header}:
+        _long(found, header, body)
+    else:
+        _wide(found, hline, header, body)
+    if found.errors:
+        raise WorkbookError("\n".join(found.errors))
+    return found.values
 
-    def err(line: int, msg: str) -> None:
-        errors.append(f"{where}:{line}: {msg}")
 
-    def node_of(line: int, text: str) -> str | None:
-        node = _norm(text)
+class _Found:
+    """What a CSV file gives, cell by cell, with every problem found on the way."""
+
+    def __init__(self, plan: Plan, where: str) -> None:
+        self.plan, self.where = plan, where
+        self.labels = plan.period.labels()
+        self.ids = list(plan.nodes)
+        self.span = f"{self.labels[0]}..{self.labels[-1]}"
+        self.errors: list[str] = []
+        self.values: dict[tuple[str, str], float] = {}
+        self._first: dict[tuple[str, str], int] = {}  # line where each cell was first given
+        self._listed: list[int] = []  # the line whose error lists the plan's ids
+
+    def err(self, line: int, msg: str) -> None:
+        self.errors.append(f"{self.where}:{line}: {msg}")
+
+    def node(self, line: int, text: str) -> str | None:
+        node, ids = _norm(text), self.ids
         if not node:
-            err(line, "the id is missing; write the KPI id of the row")
+            self.err(line, "the id is missing; write the KPI id of the row")
             return None
-        if node in plan.nodes:
+        if node in self.plan.nodes:
             return node
         near = get_close_matches(node, ids, 1)
         if near:
             hint = f"did you mean {near[0]}?"
-        elif listed:
-            hint = f"see line {listed[0]} for the plan's ids"
+        elif self._listed:
+            hint = f"see line {self._listed[0]} for the plan's ids"
         else:
             hint = "the plan's ids are " + ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
-            listed.append(line)
-        err(line, f"{node!r} is not a KPI id of this plan ({hint})")
+            self._listed.append(line)
+        self.err(line, f"{node!r} is not a KPI id of this plan ({hint})")
         return None
 
-    def put(line: int, node: str, label: str, text: str) -> None:
+    def put(self, line: int, node: str, label: str, text: str) -> None:
         t = _norm(text)
         if not t:
             return
-        if (node, label) in first:
-            err(line, f"{node} {label} appears twice (also on line {first[(node, label)]}); "
-                "keep one")
+        if (node, label) in self._first:
+            self.err(line, f"{node} {label} appears twice (also on line "
+                     f"{self._first[(node, label)]}); keep one")
             return
-        first[(node, label)] = line
+        self._first[(node, label)] = line
         value = number(t)
         if value is None and t in _DASHES:
-            err(line, f"{node} {label}: {t!r} is not a number; write 0 if there was none, or "
-                "leave the cell empty if it is not known")
+            self.err(line, f"{node} {label}: {t!r} is not a number; write 0 if there was none, "
+                     "or leave the cell empty if it is not known")
         elif value is None:
-            err(line, f"{node} {label}: {text.strip()!r} is not a number; write the number "
-                "alone (12000, 12,000 and 30% are read)")
-        elif value < 0 and not plan.nodes[node].signed:
-            err(line, f"{node} {label}: {value:g} is negative (the node is not signed); check "
-                "the sign, or set signed: true on the KPI in the plan")
+            self.err(line, f"{node} {label}: {text.strip()!r} is not a number; write the number "
+                     "alone (12000, 12,000 and 30% are read)")
+        elif value < 0 and not self.plan.nodes[node].signed:
+            self.err(line, f"{node} {label}: {value:g} is negative (the node is not signed); "
+                     "check the sign, or set signed: true on the KPI in the plan")
         else:
-            out[(node, label)] = value
+            self.values[(node, label)] = value
 
-    if {"id", "month", "value"} <= set(head):
-        width = len(head)
-        ci, cm, cv = head.index("id"), head.index("month"), head.index("value")
-        for line, row in body:
-            row = row + [""] * (width - len(row))
-            value, extra = row[cv], row[width:]
-            if cv == width - 1 and extra:  # 12,000 unquoted: one value
-                value, extra = ",".join(row[cv:]), []
-            if any(_norm(c) for c in extra):
-                err(line, f"more cells than the header has columns ({', '.join(map(repr, extra))}"
-                    '); quote numbers that contain commas ("1,500"), or give the column a '
-                    "header")
-                continue
-            node = node_of(line, row[ci])
-            month = _norm(row[cm])
-            label = month_label(month)
-            if not month:
-                err(line, f"the month is missing; write it as YYYY-MM (e.g. {labels[0]})")
-            elif label is None:
-                err(line, f"month {row[cm].strip()!r} is not YYYY-MM; write it like {labels[0]}")
-            elif label not in labels:
-                err(line, f"month {label} is outside the plan ({span}); remove the row")
-            elif node is not None:
-                put(line, node, label, value)
-    else:
-        cols: dict[int, str] = {}  # column -> plan month
-        bad: list[str] = []
-        outside: dict[int, str] = {}
-        seen: dict[str, int] = {}
-        for k in range(1, len(header)):
-            if not head[k]:
-                continue
-            label = month_label(header[k])
-            if label is None:
-                bad.append(header[k].strip())
-            elif label in seen:
-                err(hline, f"column {k + 1} ({header[k].strip()!r}) is {label} again (column "
-                    f"{seen[label] + 1}); keep one, or correct its month")
-            elif label not in labels:
-                seen[label] = k
-                outside[k] = label
-            else:
-                seen[label] = k
-                cols[k] = label
-        if bad:
-            err(hline, "header: expected id,month,value or id followed by month columns "
-                f"(YYYY-MM), got {', '.join(map(repr, bad))}; rename or remove "
-                + ("that column" if len(bad) == 1 else "those columns"))
-        elif not seen:
-            err(hline, "header: expected id,month,value or id followed by month columns "
-                "(YYYY-MM); add the month columns")
-        for k, label in outside.items():
-            held = sum(1 for _, row in body if k < len(row) and _norm(row[k]))
-            if held:
-                err(hline, f"column {label} is outside the plan ({span}) but holds {held} "
-                    "value(s); remove the column")
-        for line, row in body:
-            if not any(_norm(c) for c in row[1:]):
-                continue
-            node = node_of(line, row[0])
-            stray = [c.strip() for k, c in enumerate(row) if k and _norm(c)
-                     and (k >= len(header) or not head[k])]
-            if stray:
-                what = (f"value {stray[0]!r} has" if len(stray) == 1 else
-                        f"values {', '.join(map(repr, stray))} have")
-                err(line, f"{what} no month in the header above; quote numbers that contain "
-                    'commas ("1,500"), or add the month to the header')
-            elif node is not None:
-                for k, label in cols.items():
-                    if k < len(row):
-                        put(line, node, label, row[k])
-    if errors:
-        raise WorkbookError("\n".join(errors))
-    return out
+
+def _long(found: _Found, header: list[str], body: list[tuple[int, list[str]]]) -> None:
+    """Columns ``id``, ``month``, ``value`` (any order), one cell a row."""
+    head = [_norm(h).lower() for h in header]
+    labels, width = found.labels, len(head)
+    ci, cm, cv = head.index("id"), head.index("month"), head.index("value")
+    for line, row in body:
+        row = row + [""] * (width - len(row))
+        value, extra = row[cv], row[width:]
+        if cv == width - 1 and extra:  # 12,000 unquoted: one value
+            value, extra = ",".join(row[cv:]), []
+        if any(_norm(c) for c in extra):
+            found.err(line, f"more cells than the header has columns "
+                      f"({', '.join(map(repr, extra))}); quote numbers that contain commas "
+                      '("1,500"), or give the column a header')
+            continue
+        node = found.node(line, row[ci])
+        month = _norm(row[cm])
+        label = month_label(month)
+        if not month:
+            found.err(line, f"the month is missing; write it as YYYY-MM (e.g. {labels[0]})")
+        elif label is None:
+            found.err(line, f"month {row[cm].strip()!r} is not YYYY-MM; write it like "
+                      f"{labels[0]}")
+        elif label not in labels:
+            found.err(line, f"month {label} is outside the plan ({found.span}); remove the row")
+        elif node is not None:
+            found.put(line, node, label, value)
+
+
+def _wide(found: _Found, hline: int, header: list[str],
+          body: list[tuple[int, list[str]]]) -> None:
+    """The id, then one column per month."""
+    head = [_norm(h).lower() for h in header]
+    cols: dict[int, str] = {}  # column -> plan month
+    bad: list[str] = []
+    outside: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for k in range(1, len(header)):
+        if not head[k]:
+            continue
+        label = month_label(header[k])
+        if label is None:
+            bad.append(header[k].strip())
+        elif label in seen:
+            found.err(hline, f"column {k + 1} ({header[k].strip()!r}) is {label} again (column "
+                      f"{seen[label] + 1}); keep one, or correct its month")
+        else:
+            seen[label] = k
+            (cols if label in found.labels else outside)[k] = label
+    if bad:
+        found.err(hline, "header: expected id,month,value or id followed by month columns "
+                  f"(YYYY-MM), got {', '.join(map(repr, bad))}; rename or remove "
+                  + ("that column" if len(bad) == 1 else "those columns"))
+    elif not seen:
+        found.err(hline, "header: expected id,month,value or id followed by month columns "
+                  "(YYYY-MM); add the month columns")
+    for k, label in outside.items():
+        held = sum(1 for _, row in body if k < len(row) and _norm(row[k]))
+        if held:
+            found.err(hline, f"column {label} is outside the plan ({found.span}) but holds "
+                      f"{held} value(s); remove the column")
+    for line, row in body:
+        if not any(_norm(c) for c in row[1:]):
+            continue
+        node = found.node(line, row[0])
+        stray = [c.strip() for k, c in enumerate(row) if k and _norm(c)
+                 and (k >= len(header) or not head[k])]
+        if stray:
+            what = (f"value {stray[0]!r} has" if len(stray) == 1 else
+                    f"values {', '.join(map(repr, stray))} have")
+            found.err(line, f"{what} no month in the header above; quote numbers that contain "
+                      'commas ("1,500"), or add the month to the header')
+        elif node is not None:
+            for k, label in cols.items():
+                if k < len(row):
+                    found.put(line, node, label, row[k])
 
 
 def import_actuals(workbook: str | os.PathLike[str], csv_path: str | os.PathLike[str], *,

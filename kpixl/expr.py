@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import cast
 
-from kpixl.rounding import sheet_add, sheet_sub
+from kpixl.rounding import sheet_op
 
 __all__ = [
     "BinOp",
@@ -135,7 +135,7 @@ def refs(expr: Expr) -> Iterator[str]:
 
 def evaluate(expr: Expr, value: Mapping[str, float] | Callable[[str], float]) -> float:
     """Evaluate a formula on values by id as a spreadsheet does: floating point, and a sum or
-    difference that cancels to about 15 digits is exactly 0 (:func:`kpixl.rounding.sheet_add`),
+    difference that cancels to about 15 digits is exactly 0 (:func:`kpixl.rounding.sheet_op`),
     the same arithmetic as :func:`kpixl.engine.recipe.evaluate`.
 
     Raises ZeroDivisionError on a division by zero.
@@ -151,14 +151,7 @@ def _eval(expr: Expr, get: Callable[[str], float]) -> float:
         return get(expr.id)
     if isinstance(expr, Neg):
         return -_eval(expr.operand, get)
-    a, b = _eval(expr.left, get), _eval(expr.right, get)
-    if expr.op == "+":
-        return sheet_add(a, b)
-    if expr.op == "-":
-        return sheet_sub(a, b)
-    if expr.op == "*":
-        return a * b
-    return a / b
+    return sheet_op(expr.op, _eval(expr.left, get), _eval(expr.right, get))
 
 
 def is_sum_of_ids(expr: Expr) -> bool:

@@ -51,6 +51,8 @@ FORMAT_VERSION = 1
 TARGET_HISTORY = ("Target History", "目標履歴")
 UNPLACED = ("Unplaced data", "未配置データ")
 XLWINGS_CONF = "xlwings.conf"
+# where kpixl.layout.sheets_lists puts the KFS and PDCA tables (TABLE_TOP, KFS_HEADS, PDCA_HEADS),
+# written out here so that reading a workbook does not load the layout package
 TABLE_TOP = 2  # KFS and PDCA: header on row 3 (0-based 2), data below
 PDCA_COLUMNS = 9
 KFS_COLUMNS = 7
@@ -400,7 +402,7 @@ def _table(path: Path, ws: Any, top: int, width: int | None = None, *,
     """Header on row ``top`` (0-based), the non-empty rows below it (every row with
     ``keep_empty``, so that a sheet keeps its shape), as values."""
     if not keep_empty:
-        header, rows = _grid(path, ws, top, width)
+        _, header, rows = _grid(path, ws, top, width)
         return Table(sheet=ws.title, header=header, rows=tuple(v for _, v in rows))
     present = [(r, c) for (r, c) in ws._cells if r >= top + 1]  # openpyxl: 1-based keys
     width = width or max((c for _, c in present), default=1)
@@ -416,32 +418,31 @@ def _table(path: Path, ws: Any, top: int, width: int | None = None, *,
                      for c in range(1, width + 1)))
 
 
-def _grid(path: Path, ws: Any, top: int, width: int | None = None
-          ) -> tuple[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]:
-    """The header (row ``top``, 0-based) and the rows below it that hold a value, each with its
-    1-based row number: ``width`` columns, else as many as the right-most value needs."""
-    filled = _filled(ws, top, width)
-    width = width or max((c for _, c in filled), default=1)
+def _grid(path: Path, ws: Any, top: int, width: int | None = None, *, beyond: bool = False,
+          what: str = "a sheet"
+          ) -> tuple[list[int], tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]:
+    """The columns read (1-based), the header (row ``top``, 0-based) and the rows below it that
+    hold a value, each with its 1-based row number: ``width`` columns (else as many as the
+    right-most value needs), and with ``beyond`` every column right of them that holds anything,
+    in order (empty columns between them skipped)."""
+    filled = _filled(ws, top, None if beyond else width)
+    used = {c for _, c in filled}
+    width = width or max(used, default=1)
+    columns = [*range(1, width + 1), *sorted(c for c in used if c > width)]
     wanted = sorted({r for r, _ in filled if r > top + 1})
-    if (len(wanted) + 1) * width > MAX_TABLE_CELLS:
-        raise _too_big(path, ws, len(wanted) + 1, width, "a sheet")
-    header = tuple(filled.get((top + 1, c)) for c in range(1, width + 1))
-    return header, [(r, tuple(filled.get((r, c)) for c in range(1, width + 1))) for r in wanted]
+    if (len(wanted) + 1) * len(columns) > MAX_TABLE_CELLS:
+        raise _too_big(path, ws, len(wanted) + 1, len(columns), what)
+    header = tuple(filled.get((top + 1, c)) for c in columns)
+    return columns, header, [(r, tuple(filled.get((r, c)) for c in columns)) for r in wanted]
 
 
 def _pdca(path: Path, ws: Any) -> Table:
     """The PDCA table: columns A..I, then each column right of them that holds anything (the
     columns a user added), in order; empty columns between them are skipped."""
-    filled = _filled(ws, TABLE_TOP)
-    extra = sorted({c for _, c in filled if c > PDCA_COLUMNS})
-    columns = [*range(1, PDCA_COLUMNS + 1), *extra]
-    wanted = sorted({r for r, _ in filled if r > TABLE_TOP + 1})
-    if (len(wanted) + 1) * len(columns) > MAX_TABLE_CELLS:
-        raise _too_big(path, ws, len(wanted) + 1, len(columns), "the PDCA table")
-    return Table(sheet=ws.title,
-                 header=tuple(filled.get((TABLE_TOP + 1, c)) for c in columns),
-                 rows=tuple(tuple(filled.get((r, c)) for c in columns) for r in wanted),
-                 columns=tuple(c - 1 for c in columns) if extra else ())
+    columns, header, rows = _grid(path, ws, TABLE_TOP, PDCA_COLUMNS, beyond=True,
+                                  what="the PDCA table")
+    return Table(sheet=ws.title, header=header, rows=tuple(v for _, v in rows),
+                 columns=tuple(c - 1 for c in columns) if len(columns) > PDCA_COLUMNS else ())
 
 
 def _first_row(ws: Any) -> int:
@@ -466,7 +467,7 @@ def _kfs(c: _Cells, plan: Plan, sheet: str
     ids = {k.id for k in plan.kfs}
     out: dict[str, str | None] = {}
     added: list[tuple[int, tuple[Any, ...]]] = []
-    for r, row in _grid(c.path, c.ws(sheet), TABLE_TOP, KFS_COLUMNS)[1]:
+    for r, row in _grid(c.path, c.ws(sheet), TABLE_TOP, KFS_COLUMNS)[2]:
         kid = row[0]
         if isinstance(kid, str) and kid in ids and kid not in out:
             status = row[KFS_STATUS_COL]

@@ -23,6 +23,7 @@ __all__ = [
     "round_nearest",
     "round_up",
     "sheet_add",
+    "sheet_op",
     "sheet_sub",
 ]
 
@@ -103,3 +104,15 @@ def sheet_add(a: float, b: float) -> float:
     if ((a > 0 > b) or (a < 0 < b)) and _approx_equal(a, -b):
         return 0.0
     return a + b
+
+
+def sheet_op(op: str, a: float, b: float) -> float:
+    """``a op b`` for ``op`` in ``+ - * /`` as a spreadsheet computes it (:func:`sheet_add`,
+    :func:`sheet_sub`); ZeroDivisionError for ``/ 0``."""
+    if op == "+":
+        return sheet_add(a, b)
+    if op == "-":
+        return sheet_sub(a, b)
+    if op == "*":
+        return a * b
+    return a / b

@@ -38,6 +38,7 @@ from typing import Any
 
 from kpixl.errors import PlanError, WorkbookError
 from kpixl.layout.core import RangeRef, Sheet, WorkbookLayout, col_letter
+from kpixl.layout.sheets_lists import KFS_HEADS
 from kpixl.model import Plan
 from kpixl.reader import (
     META_SHEET,
@@ -56,7 +57,6 @@ from kpixl.writer import check_lock
 __all__ = ["UpdateResult", "check_lock", "rebuild", "update"]
 
 UNPLACED_HEAD = ("kind", "id", "month", "value", "note")
-KFS_FIELDS = ("id", "initiative", "linked", "owner", "due", "status", "description")
 MAX_HEADER = 255  # characters of an Excel table column name
 Lost = tuple[Any, Any, Any, Any, Any]  # an Unplaced data row: kind, id, month, value, note
 NOTE = {"en": "Copied by kpixl update from the previous workbook, as values (formulas, formats "
@@ -409,7 +409,7 @@ def _kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Plan,
         """A cell for a KFS the new plan has and the old workbook had no row for: the status is
         placed unless the plan sets another; a cell equal to the plan's row is done; anything
         else stays unplaced (returned)."""
-        col = KFS_FIELDS.index(field)
+        col = KFS_HEADS.index(field)
         if field != "status":
             now = sheet.cells.get((rows[kid], col))
             if _same_text(value, None if now is None else now.value):
@@ -435,7 +435,7 @@ def _kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Plan,
     where = sheet_name("kfs", data.plan.locale)
     for r, values in data.kfs_added:
         kid = values[0]
-        cells = [(KFS_FIELDS[c], v) for c, v in enumerate(values) if c and v is not None]
+        cells = [(KFS_HEADS[c], v) for c, v in enumerate(values) if c and v is not None]
         at = f"row {r} of the {where} sheet"
         if isinstance(kid, str) and kid in new and kid not in old:
             got = [place(kid, f, v, f"a row added to the KFS table ({at})",
@@ -464,7 +464,7 @@ def _kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Plan,
     for row in unplaced:
         kind, kid, _, value, note = row
         field = str(kind)[4:]
-        if (isinstance(kid, str) and kid in new and kid not in old and field in KFS_FIELDS[1:]
+        if (isinstance(kid, str) and kid in new and kid not in old and field in KFS_HEADS[1:]
                 and value is not None):
             back = place(kid, field, value, "Unplaced data", f"KFS {kid} is in the plan now")
             if back is not None:

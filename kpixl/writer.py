@@ -20,15 +20,15 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from kpixl.errors import WorkbookError
-from kpixl.layout.core import Sheet, WorkbookLayout
+from kpixl.layout.core import Cell, Sheet, WorkbookLayout
 
 __all__ = ["WorkbookWriter", "atomic_path", "check_lock", "write_workbook"]
+
+_ROWS = 1_048_576  # rows in a worksheet
 
 # XlsxWriter runs ~29 regular-expression passes over every formula to add the `_xlfn.` prefix to
 # Excel's newer functions. kpixl writes only portable functions (a test checks the allowlist), so
 # one combined search decides whether those passes are needed at all: 4x faster builds.
-_ROWS = 1_048_576  # rows in a worksheet
-
 _FUTURE = re.compile(r"\b(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|"
                      r"HSTACK|LAMBDA|LET|MAKEARRAY|MAP|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|"
                      r"SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE|VSTACK|WRAPCOLS|"
@@ -112,16 +112,15 @@ def _write_cells(ws: Any, sheet: Sheet, formats: Mapping[str, Any]) -> None:
             _write_value(ws, r0, c0, value, fmt)
         merged.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
     for (row, col), cell in sheet.cells.items():
-        fmt = formats[cell.style]
-        if (row, col) in merged:
-            if cell.formula is not None:
-                ws.write_formula(row, col, cell.formula, fmt, cell.cached)
-            continue
-        if cell.formula is not None:
-            ws.write_formula(row, col, cell.formula, fmt,
-                             "" if cell.cached is None else cell.cached)
-        else:
-            _write_value(ws, row, col, cell.value, fmt)
+        if (row, col) not in merged or cell.formula is not None:
+            _write_cell(ws, row, col, cell, formats[cell.style])
+
+
+def _write_cell(ws: Any, row: int, col: int, cell: Cell, fmt: Any) -> None:
+    if cell.formula is not None:
+        ws.write_formula(row, col, cell.formula, fmt, "" if cell.cached is None else cell.cached)
+    else:
+        _write_value(ws, row, col, cell.value, fmt)
 
 
 def _write_value(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
@@ -221,13 +220,9 @@ class WorkbookWriter:
             raise ValueError(f"{sheet.name}: cell {keys[0]} laid out after row {start} was "
                              "written")
         formats = self._formats
-        for key in keys:
-            cell = cells.pop(key)
-            if cell.formula is not None:
-                ws.write_formula(*key, cell.formula, formats[cell.style],
-                                 "" if cell.cached is None else cell.cached)
-            else:
-                _write_value(ws, *key, cell.value, formats[cell.style])
+        for row, col in keys:
+            cell = cells.pop((row, col))
+            _write_cell(ws, row, col, cell, formats[cell.style])
         self._below[sheet.name] = max(start, below)
 
     def done(self, sheet: Sheet) -> None:

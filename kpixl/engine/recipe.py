@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kpixl.rounding import round_down, round_nearest, round_up, sheet_add, sheet_sub
+from kpixl.rounding import round_down, round_nearest, round_up, sheet_op
 
 __all__ = ["Fn", "Input", "Kpi", "Neg", "Num", "Op", "Recipe", "Share", "evaluate"]
 
@@ -84,14 +84,7 @@ def evaluate(recipe: Recipe, leaf: Callable[[Recipe], float]) -> float:
     if isinstance(recipe, Num):
         return recipe.value
     if isinstance(recipe, Op):
-        a, b = evaluate(recipe.left, leaf), evaluate(recipe.right, leaf)
-        if recipe.op == "+":
-            return sheet_add(a, b)
-        if recipe.op == "-":
-            return sheet_sub(a, b)
-        if recipe.op == "*":
-            return a * b
-        return a / b
+        return sheet_op(recipe.op, evaluate(recipe.left, leaf), evaluate(recipe.right, leaf))
     if isinstance(recipe, Neg):
         return -evaluate(recipe.operand, leaf)
     if isinstance(recipe, Fn):

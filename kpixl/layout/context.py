@@ -16,6 +16,10 @@ from kpixl.model import Plan
 
 STATUS_KEYS = {"on_track": 0, "at_risk": 1, "off_track": 2}
 
+STREAMED = ("monthly", "tracking")
+"""The month grids: nine tenths of a large plan's cells, and nothing changes them once laid
+out, so a sink may take them row by row as they are built (:meth:`Context.sheet`)."""
+
 
 @dataclass
 class Context:
@@ -42,8 +46,7 @@ class Context:
     actuals: Mapping[str, Sequence[float | None]] | None = None
     overrides: Mapping[str, Sequence[float | None]] | None = None
     asof: int | None = None
-    sink: SheetSink | None = None  # takes the streamed sheets (STREAMED) as they are laid out
-    streamed: tuple[str, ...] = ()
+    sink: SheetSink | None = None  # takes the STREAMED sheets as they are laid out
 
     def __post_init__(self) -> None:
         self.sched = schedule(self.solution)
@@ -59,10 +62,8 @@ class Context:
         return label(key, self.plan.locale, **fmt)
 
     def sheet(self, key: str) -> Sheet:
-        s = Sheet(sheet_name(key, self.plan.locale))
-        if key in self.streamed:
-            s.sink = self.sink
-        return s
+        return Sheet(sheet_name(key, self.plan.locale),
+                     sink=self.sink if key in STREAMED else None)
 
     @property
     def statuses(self) -> tuple[str, str, str]:

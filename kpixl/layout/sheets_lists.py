@@ -13,6 +13,9 @@ from kpixl.layout.gap_block import gap_block
 from kpixl.plan_dict import plan_sha256, plan_to_json
 
 META_SHEET = "_kpixl"
+TABLE_TOP = 2  # the KFS and PDCA tables: title, a blank row, then the header
+KFS_HEADS = ("id", "initiative", "linked", "owner", "due", "status", "description")
+PDCA_HEADS = ("date", "period", "kpi", "finding", "cause", "action", "owner", "due", "status")
 PDCA_ROWS = 60
 CHUNK = 30000  # characters per cell of the plan JSON (a cell holds at most 32,767)
 
@@ -159,10 +162,10 @@ def smart(ctx: Context) -> Sheet:
 
 def kfs(ctx: Context) -> Sheet:
     plan, s = ctx.plan, ctx.sheet("kfs")
-    heads = ["id", "initiative", "linked", "owner", "due", "status", "description"]
+    heads = KFS_HEADS
     s.widths = {0: 14, 1: 30, 2: 30, 3: 18, 4: 12, 5: 14, 6: 50}
     s.put(0, 0, plan.title, "title")
-    top = 2
+    top = TABLE_TOP
     for i, key in enumerate(heads):
         s.put(top, i, ctx.t(key), "head")
     row = top
@@ -190,10 +193,10 @@ def kfs(ctx: Context) -> Sheet:
 
 def pdca(ctx: Context) -> Sheet:
     plan, s = ctx.plan, ctx.sheet("pdca")
-    heads = ["date", "period", "kpi", "finding", "cause", "action", "owner", "due", "status"]
+    heads = PDCA_HEADS
     s.widths = {0: 12, 1: 10, 2: 20, 3: 36, 4: 36, 5: 36, 6: 16, 7: 12, 8: 12}
     s.put(0, 0, plan.title, "title")
-    top = 2
+    top = TABLE_TOP
     for i, key in enumerate(heads):
         s.put(top, i, ctx.t(key), "head")
     for r in range(top + 1, top + 1 + PDCA_ROWS):

@@ -253,13 +253,10 @@ def tracking(ctx: Context) -> Sheet:
               cached=ctx.status_text(nt.status), style="status")
         if agg == "sum":
             ctx.name(rem, s.put(r_cu, c, formula=fx.remaining(goal, f"ytd_{node_id}"),
-                                cached=nt.remaining,
-                                style=f"calc:{fmt}"))
-        else:
-            s.put(r_cu, c, None, "calc")
-        if agg == "sum":
+                                cached=nt.remaining, style=f"calc:{fmt}"))
             f = fx.forecast(f"ytd_{node_id}", c_asof, cn)
         else:
+            s.put(r_cu, c, None, "calc")
             f = fx.window_actual(arow, idx, 1, "asof", "last")
         ctx.name(f"fc_{node_id}", s.put(r_a, fc_col, formula=f, cached=_b(nt.forecast),
                                         style=f"calc_bold:{fmt}"))

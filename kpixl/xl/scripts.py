@@ -34,6 +34,7 @@ from kpixl.engine.tracking import window_target
 from kpixl.errors import KpixlError, WorkbookError
 from kpixl.layout.controls import ACTIONS, NAMES, action_key
 from kpixl.layout.labels import label, sheet_name
+from kpixl.layout.sheets_lists import PDCA_HEADS, TABLE_TOP
 from kpixl.xl.book import BookLike, Grid, XlwingsBook, append_rows, cells_of, last_used_row
 from kpixl.xl.state import State, is_number, read_state
 
@@ -42,8 +43,8 @@ __all__ = ["HISTORY", "VERSIONS", "import_actuals", "refresh_smart", "replan", "
 
 HISTORY = ("Target History", "目標履歴")  # the sheet kpixl.reader carries over
 VERSIONS = ("Target Versions", "目標バージョン")
-PDCA_HEADER_ROW = 2  # 0-based: title, blank, header
-PDCA_COLUMNS = 9
+PDCA_HEADER_ROW = TABLE_TOP  # 0-based: title, blank, header
+PDCA_COLUMNS = len(PDCA_HEADS)
 SMART_FIRST_ROW = 3
 
 _HEAD = {
@@ -353,8 +354,8 @@ def import_actuals(book: BookLike, path: str | None = None, *, folder: str | Non
     values = {(node_id, month[label]): v for (node_id, label), v in found.items()}
     written = kept = 0
     grids: dict[str, Grid] = {}
-    for (node_id, m), v in sorted(values.items(), key=lambda kv: (list(st.plan.nodes).index(
-            kv[0][0]), kv[0][1])):
+    order = {node_id: i for i, node_id in enumerate(st.plan.nodes)}
+    for (node_id, m), v in sorted(values.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
         sheet, cells = st.row_cells(f"act_{node_id}")
         grid = grids.setdefault(sheet, book.read(sheet))
         r, c = cells[m]
