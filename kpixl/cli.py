@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from kpixl import __version__
+from kpixl._version import __version__
 from kpixl.errors import KpixlError, PlanError
 
 EXAMPLES = {
@@ -36,14 +36,14 @@ def _lang() -> str:
 
 
 def cmd_demo(a: argparse.Namespace) -> int:
-    from kpixl.api import demo
+    from kpixl.app.build import demo
 
     print(demo(a.output, locale=a.lang))
     return 0
 
 
 def cmd_templates(a: argparse.Namespace) -> int:
-    from kpixl.api import templates
+    from kpixl.app.build import templates
 
     items = templates(a.lang)
     width = max(len(t) for t, _ in items)
@@ -53,14 +53,14 @@ def cmd_templates(a: argparse.Namespace) -> int:
 
 
 def cmd_new(a: argparse.Namespace) -> int:
-    from kpixl.api import new_plan
+    from kpixl.app.build import new_plan
 
     print(new_plan(a.template, a.output, locale=a.lang, force=a.force))
     return 0
 
 
 def cmd_check(a: argparse.Namespace) -> int:
-    from kpixl.api import check
+    from kpixl.app.build import check
 
     try:
         result = check(a.plan)
@@ -83,7 +83,7 @@ def _print_problems(problems: Sequence[object], fmt: str, *, ok: bool) -> None:
 
 
 def cmd_build(a: argparse.Namespace) -> int:
-    from kpixl.api import build
+    from kpixl.app.build import build
 
     if len(a.plans) == 1:
         print(build(a.plans[0], a.output, xlwings=a.xlwings, force=a.force))
@@ -92,20 +92,9 @@ def cmd_build(a: argparse.Namespace) -> int:
 
     outdir = Path(a.output or ".")
     outdir.mkdir(parents=True, exist_ok=True)
-    if a.jobs > 1:
-        from kpixl.parallel import build_many
+    from kpixl.app.parallel import build_many
 
-        return build_many(a.plans, outdir, jobs=a.jobs, xlwings=a.xlwings, force=a.force)
-    suffix = ".xlsm" if a.xlwings == "classic" else ".xlsx"
-    failed = 0
-    for plan in a.plans:
-        try:
-            print(build(plan, outdir / (Path(plan).stem + suffix), xlwings=a.xlwings,
-                        force=a.force))
-        except KpixlError as exc:
-            failed += 1
-            print(exc, file=sys.stderr)
-    return 1 if failed else 0
+    return build_many(a.plans, outdir, jobs=a.jobs, xlwings=a.xlwings, force=a.force)
 
 
 def cmd_backcalc(a: argparse.Namespace) -> int:
@@ -136,35 +125,35 @@ def cmd_backcalc(a: argparse.Namespace) -> int:
 
 
 def cmd_schema(a: argparse.Namespace) -> int:
-    from kpixl.schema import json_schema
+    from kpixl.model.schema import json_schema
 
     print(json.dumps(json_schema(), ensure_ascii=False, indent=2))
     return 0
 
 
 def cmd_report(a: argparse.Namespace) -> int:
-    from kpixl.report import report
+    from kpixl.app.report import report
 
     sys.stdout.write(report(a.workbook, a.format, a.asof))
     return 0
 
 
 def cmd_pull(a: argparse.Namespace) -> int:
-    from kpixl.pull import pull
+    from kpixl.app.pull import pull
 
     print(pull(a.workbook, a.output, force=a.force))
     return 0
 
 
 def cmd_update(a: argparse.Namespace) -> int:
-    from kpixl.update import update
+    from kpixl.app.update import update
 
     print("\n".join(update(a.plan, a.workbook).lines()))
     return 0
 
 
 def cmd_actuals_import(a: argparse.Namespace) -> int:
-    from kpixl.actuals import import_actuals
+    from kpixl.app.actuals import import_actuals
 
     print("\n".join(import_actuals(a.workbook, a.csv, overwrite=a.overwrite).lines()))
     return 0

@@ -44,7 +44,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "why.back-calculated": ("back-calculated from {parent} = {goal}",
                             "{parent} = {goal} から逆算すると"),
     "why.forward": ("computed forward", "計算式どおりに計算すると"),
-    # -- reading the file and its YAML (kpixl.loader, kpixl._yaml) ------------------------------
+    # -- reading the file and its YAML (kpixl.model.loader, kpixl.model._yaml) --------------
     "file.missing": ("no such file", "ファイルがありません"),
     "file.folder": ("is a folder, not a plan file",
                     "フォルダーです。プランのファイルを指定してください"),
@@ -89,7 +89,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tag.unsupported": ("unsupported tag {tag}; plans use plain YAML",
                         "タグ {tag} は使えません。プランはタグのない YAML で書いてください"),
     "tag.invalid": ("{value} is not a valid {tag}", "{value} は {tag} として正しくありません"),
-    # -- a field against its table (kpixl.schema) --------------------------------------------
+    # -- a field against its table (kpixl.model.schema) --------------------------------------------
     "type.mapping": ("must be a mapping, got {got}{hint}",
                      "マッピング（キー: 値）で指定してください。{got} が指定されています{hint}"),
     "type.mapping-of": ("must be a mapping with keys such as {keys}, got {got}",
@@ -190,7 +190,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "段階のノード id（上から下へ）"),
     "field.kfs.id": ("id of the initiative", "施策の id"),
     "field.kfs.name": ("name of the initiative", "施策の名称"),
-    # formulas (kpixl.expr reports in English; kpixl.schema maps its messages to these keys)
+    # formulas (kpixl.model.expr reports in English; kpixl.model.schema maps its messages to
+    # these keys)
     "formula.empty": ("must be an arithmetic expression such as `deals * win_rate`",
                       "`deals * win_rate` のような計算式を書いてください"),
     "formula.too-long": ("is {length} characters long; at most {limit} are allowed",
@@ -208,7 +209,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "formula.found.attribute": ("attribute access (`.`)", "属性の参照（`.`）"),
     "formula.found.subscript": ("subscripting (`[]`)", "添字（`[]`）"),
     "formula.found.comparison": ("a comparison", "比較"),
-    # -- whole-plan rules (kpixl.loader) ------------------------------------------------------
+    # -- whole-plan rules (kpixl.model.loader) ----------------------------------------------
     "unknown-id": ("names no node in kpis: {id}{hint}",
                    "kpis にないノード {id} を指定しています{hint}"),
     "unknown-id.formula": ("uses unknown id {id}{hint}", "存在しない id {id} を使っています{hint}"),

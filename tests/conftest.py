@@ -3,11 +3,42 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import lo  # tests/lo.py: a top-level module because pytest puts tests/ on sys.path
 import pytest
+
+# ---------------------------------------------------------------------------------------------
+# The installed command. Every CLI test runs the console script pip installed beside this
+# Python, never the source tree's functions, with one environment: English unless asked,
+# UTF-8 output, bounded time and (optionally) bounded memory.
+# ---------------------------------------------------------------------------------------------
+KPIXL = Path(sys.executable).parent / "kpixl"
+MEMORY_LIMIT = 2 * 1024**3
+
+
+def _limit_memory() -> None:  # runs in the child before exec
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def run_kpixl(*args: str | Path, cwd: Path | None = None, lang: str = "en",
+              timeout: float = 60, limit_memory: bool = False,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``kpixl ARGS`` (the installed entry point); stdout and stderr as text. A run that
+    does not finish within ``timeout`` seconds fails the test (a hang is a bug, not a skip)."""
+    full = {**os.environ, "KPIXL_LANG": lang, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+            "PYTHONWARNINGS": "ignore", **(env or {})}
+    try:
+        return subprocess.run([str(KPIXL), *map(str, args)], capture_output=True, text=True,
+                              errors="replace", env=full, cwd=cwd, timeout=timeout,
+                              preexec_fn=_limit_memory if limit_memory else None, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"kpixl {' '.join(map(str, args))} did not finish within {timeout} s")
 
 # ---------------------------------------------------------------------------------------------
 # LibreOffice recalculation (tests/lo.py). `soffice` fails the test when LibreOffice is missing,
@@ -73,7 +104,7 @@ ENGINE_PLANS = Path(__file__).parent / "plans"
 def worked_solution() -> Solution:
     """Solution of tests/plans/engine/worked_example.yaml (domain notes section 8)."""
     from kpixl.engine.solve import solve
-    from kpixl.loader import load
+    from kpixl.model.loader import load
 
     return solve(load(ENGINE_PLANS / "engine" / "worked_example.yaml"))
 
@@ -90,7 +121,7 @@ def worked_schedule(worked_solution: Solution) -> dict[str, NodeSchedule]:
 def seed_solution() -> Solution:
     """Solution of tests/plans/good/seed.yaml (the plan-format example: 12 orders a year)."""
     from kpixl.engine.solve import solve
-    from kpixl.loader import load
+    from kpixl.model.loader import load
 
     return solve(load(ENGINE_PLANS / "good" / "seed.yaml"))
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from test_reader import SEED, build, fill
 
-from kpixl.actuals import import_actuals, month_label, number, parse_csv
+from kpixl.app.actuals import import_actuals
 from kpixl.cli import main
 from kpixl.errors import WorkbookError
-from kpixl.loader import load
-from kpixl.reader import read_workbook
+from kpixl.model.loader import load
+from kpixl.xlsx.importfile import month_label, number, parse_csv
+from kpixl.xlsx.reader import read_workbook
 
 
 def csv(tmp: Path, text: str, encoding: str = "utf-8") -> Path:

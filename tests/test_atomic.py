@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import KPIXL, run_kpixl
 
 HERE = Path(__file__).parent
-KPIXL = Path(sys.executable).parent / "kpixl"
 SEED = HERE / "plans" / "good" / "seed.yaml"
 TIMEOUT_S = 120
 ENV = {**os.environ, "KPIXL_LANG": "en", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
@@ -35,8 +35,7 @@ ENV = {**os.environ, "KPIXL_LANG": "en", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING"
 
 
 def kpixl(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(KPIXL), *map(str, args)], capture_output=True, text=True,
-                          env=ENV, cwd=cwd, timeout=TIMEOUT_S)
+    return run_kpixl(*args, cwd=cwd, timeout=TIMEOUT_S)
 
 
 def big_plan(segments: int = 100, months: int = 36) -> str:
@@ -94,9 +93,9 @@ def previous(tmp_path: Path) -> tuple[Path, bytes]:
 SLOW_WRITER = r"""
 import pathlib, sys, time, warnings
 warnings.simplefilter("ignore")
-from kpixl.api import check
+from kpixl.app.build import check
 from kpixl.layout import build_layout
-from kpixl.writer import write_workbook
+from kpixl.xlsx.writer import write_workbook
 
 layout = build_layout(check(sys.argv[1]).solution)
 

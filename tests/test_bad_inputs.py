@@ -22,34 +22,23 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import run_kpixl
 
 HERE = Path(__file__).parent
 BAD = HERE / "bad"
 SEED = HERE / "plans" / "good" / "seed.yaml"
-KPIXL = Path(sys.executable).parent / "kpixl"  # the installed console script
 TIMEOUT_S = 60
-MEMORY_LIMIT = 2 * 1024**3
 EXPECT = re.compile(r"^# expect: (?P<path>\S+) \| (?P<phrase>.*)$")
 XFAIL = re.compile(r"^# xfail: (?P<reason>.+)$")
 
 
-def _limit_memory() -> None:  # runs in the child before exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
 def kpixl(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the installed entry point with bounded memory and time."""
-    env = {**os.environ, "KPIXL_LANG": "en", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([str(KPIXL), *map(str, args)], capture_output=True, text=True,
-                          errors="replace", env=env, cwd=cwd, timeout=TIMEOUT_S,
-                          preexec_fn=_limit_memory)
+    return run_kpixl(*args, cwd=cwd, timeout=TIMEOUT_S, limit_memory=True)
 
 
 def snapshot(folder: Path) -> set[str]:

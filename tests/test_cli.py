@@ -4,7 +4,6 @@ input), 2 (usage); errors on stderr, one line each, never a traceback."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -13,16 +12,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import KPIXL, run_kpixl
 
-from kpixl import __version__
-from kpixl.loader import load
+from kpixl._version import __version__
+from kpixl.model.loader import load
 
 PLANS = Path(__file__).parent / "plans"
 SEED = PLANS / "good" / "seed.yaml"
 MANY_ERRORS = PLANS / "bad" / "many_errors.yaml"
 SOLVE_ERRORS = PLANS / "engine" / "solve_errors.yaml"
 HUGE = PLANS / "engine" / "huge_target.yaml"
-KPIXL = Path(sys.executable).parent / "kpixl"  # the console script of this environment
 # `FILE:LINE: field.path: message` or `FILE: field.path: message` (cli.md).
 ERROR_LINE = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<path>[a-z_][\w.\[\]]*): "
                         r"(?P<message>\S.*)$")
@@ -30,10 +29,7 @@ ERROR_LINE = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<path>[a-z_][
 
 def kpixl(*args: str | Path, cwd: Path | None = None,
           lang: str = "en") -> subprocess.CompletedProcess[str]:
-    """Run the installed entry point; stdout and stderr as text."""
-    env = {**os.environ, "KPIXL_LANG": lang, "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([str(KPIXL), *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=60)
+    return run_kpixl(*args, cwd=cwd, lang=lang)
 
 
 def invalid(*args: str | Path, cwd: Path | None = None) -> str:

@@ -1,6 +1,7 @@
 """Every formula builder computes what its engine twin computes, case by case, in LibreOffice.
 
-ONE workbook (written with XlsxWriter directly) holds, for every pair of ``kpixl.registry``, a
+ONE workbook (written with XlsxWriter directly) holds, for every pair of
+``kpixl.formulas.registry``, a
 sheet of generated cases: random inputs and edge inputs (0, tiny rates such as 1e-6, floating
 noise such as 57 / 0.57 and 1,140,000,000 / 0.57 computed *in the sheet*, large yen amounts,
 halves for nearest rounding, negative values where a node may be signed, blanks, entered zeros,
@@ -28,10 +29,10 @@ import pytest
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from kpixl import formulas as fx
-from kpixl import registry
 from kpixl.engine import funnel, periods, tracking
-from kpixl.rounding import guard, round_down, round_nearest, round_up
+from kpixl.engine.rounding import guard, round_down, round_nearest, round_up
+from kpixl.formulas import builders as fx
+from kpixl.formulas import registry
 
 pytestmark = pytest.mark.libreoffice
 

@@ -16,7 +16,7 @@ import pytest
 from kpixl.engine.compute import NodeSchedule, Tracking, confidence_counts, funnel_links, track
 from kpixl.engine.gap import attribute
 from kpixl.engine.solve import Solution, solve
-from kpixl.loader import loads
+from kpixl.model.loader import loads
 
 WORKED = Path(__file__).parent / "plans" / "engine" / "worked_example.yaml"
 Schedule = dict[str, NodeSchedule]

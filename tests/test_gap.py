@@ -11,8 +11,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kpixl.engine.gap import Attribution, attribute
-from kpixl.expr import BinOp, Expr, Ref, evaluate, parse
-from kpixl.rounding import guard
+from kpixl.engine.recipe import evaluate_formula as evaluate
+from kpixl.engine.rounding import guard
+from kpixl.model.expr import BinOp, Expr, Ref, parse
 
 # --------------------------------------------------------------------------- section 8 fixture
 

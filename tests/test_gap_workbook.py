@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from kpixl import load, solve
-from kpixl.api import write
+from kpixl.app.build import write
 from kpixl.engine.compute import schedule, track
 from kpixl.engine.gap import attribute
 from kpixl.layout.context import Context

@@ -21,37 +21,25 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import run_kpixl
 
 TESTS = Path(__file__).parent
 SEED = TESTS / "plans" / "good" / "seed.yaml"
-KPIXL = Path(sys.executable).parent / "kpixl"
 TIMEOUT = 60
-MEMORY = 2 * 2**30
 KPIXL_SHEET = "xl/worksheets/sheet11.xml"  # where the writer puts the hidden _kpixl sheet
 SHARED = "xl/sharedStrings.xml"
 USAGE_SHEET = "xl/worksheets/sheet1.xml"  # the first sheet (how to use), no defined names
 BOMB_BYTES = 300 * 2**20
 
 
-def _limit() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
 def kpixl(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run([str(KPIXL), *map(str, args)], cwd=cwd, capture_output=True,
-                              text=True, timeout=TIMEOUT, preexec_fn=_limit, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"kpixl {' '.join(map(str, args))} did not finish within {TIMEOUT} s")
+    return run_kpixl(*args, cwd=cwd, timeout=TIMEOUT, limit_memory=True)
 
 
 # -- the three commands that read a workbook ----------------------------------------------------
@@ -409,7 +397,7 @@ def test_kpixl_sheet_with_a_consistent_but_invalid_plan_is_refused(wb: Path) -> 
 
 # -- (6) formulas, text and error values in numeric cells ---------------------------------------
 def _act(book: openpyxl.Workbook, node: str, month: int) -> openpyxl.cell.Cell:
-    from kpixl.reader import parse_range
+    from kpixl.xlsx.reader import parse_range
 
     sheet, r0, c0, _r1, _c1 = parse_range(book.defined_names[f"act_{node}"].attr_text)
     return book[sheet].cell(row=r0 + 1, column=c0 + month + 1)

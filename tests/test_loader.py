@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kpixl.errors import PlanError, Problem
-from kpixl.expr import Ref
-from kpixl.loader import ERROR_CODES, MAX_BYTES, load, loads
+from kpixl.model.expr import Ref
+from kpixl.model.loader import ERROR_CODES, MAX_BYTES, load, loads
 
 PLANS = Path(__file__).parent / "plans"
 SEED = PLANS / "good" / "seed.yaml"
@@ -481,7 +481,7 @@ def test_lines_of_a_dropped_duplicate_are_not_recorded() -> None:
 def test_pure_python_parser_agrees_with_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
 
-    from kpixl import _yaml
+    from kpixl.model import _yaml
 
     for name in ("seed.yaml", "full.yaml"):
         text = (PLANS / "good" / name).read_text("utf-8")

@@ -8,7 +8,7 @@ import pytest
 from kpixl.engine import periods, tracking
 from kpixl.engine.compute import NodeSchedule, Tracking, schedule, track
 from kpixl.engine.solve import Solution, solve
-from kpixl.loader import loads
+from kpixl.model.loader import loads
 
 SEASON = (6, 7, 8, 8, 5, 11, 8, 8, 9, 6, 8, 16)  # the worked example's order shares
 _ = None

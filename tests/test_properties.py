@@ -13,9 +13,9 @@ from strategies import FunnelPlan, funnel_plans, rates, seasonalities
 from kpixl.engine import periods
 from kpixl.engine.compute import schedule
 from kpixl.engine.funnel import required_counts
+from kpixl.engine.rounding import round_down, round_nearest, round_up
 from kpixl.engine.solve import Solution, solve
-from kpixl.loader import loads
-from kpixl.rounding import round_down, round_nearest, round_up
+from kpixl.model.loader import loads
 
 PROPS = settings(deadline=None, max_examples=100)
 TOLERANCE = 1e-9  # relative: the noise guard works at 12 significant digits

@@ -8,11 +8,11 @@ import openpyxl
 import pytest
 from test_reader import FULL, SEED, build, fill
 
+from kpixl.app.pull import pull
 from kpixl.cli import main
 from kpixl.errors import PlanError, WorkbookError
-from kpixl.loader import load
-from kpixl.plan_dict import plan_to_dict, plan_to_json
-from kpixl.pull import pull
+from kpixl.model.loader import load
+from kpixl.model.plan_dict import plan_to_dict, plan_to_json
 
 
 def test_an_untouched_workbook_pulls_the_plan_it_was_built_from(tmp_path: Path) -> None:

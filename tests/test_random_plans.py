@@ -36,8 +36,8 @@ import wbtools
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from kpixl.api import check_plan
-from kpixl.loader import loads
+from kpixl.app.build import check_plan
+from kpixl.model.loader import loads
 
 T = TypeVar("T")
 KPIXL = Path(sys.executable).parent / "kpixl"

@@ -15,9 +15,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from kpixl.api import build as api_build
+from kpixl.app.build import build as api_build
 from kpixl.errors import WorkbookError
-from kpixl.reader import entered_data, parse_range, read_workbook
+from kpixl.xlsx.reader import entered_data, parse_range, read_workbook
 
 PLANS = Path(__file__).parent / "plans"
 SEED = PLANS / "good" / "seed.yaml"
@@ -162,7 +162,7 @@ def test_a_zip_bomb_is_refused_before_parsing(tmp_path: Path, monkeypatch: Any) 
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/workbook.xml", "<workbook/>")
         zf.writestr("xl/big.xml", b"\0" * (2 * 1024 * 1024))
-    monkeypatch.setattr("kpixl.reader.MAX_UNCOMPRESSED", 1024 * 1024)
+    monkeypatch.setattr("kpixl.xlsx.reader.MAX_UNCOMPRESSED", 1024 * 1024)
     with pytest.raises(WorkbookError, match="zip bomb"):
         read_workbook(bomb)
 

@@ -14,9 +14,9 @@ from types import ModuleType
 
 import pytest
 
-from kpixl import formulas as fx
-from kpixl import registry
 from kpixl.engine import periods, tracking
+from kpixl.formulas import builders as fx
+from kpixl.formulas import registry
 
 #: Builders that are not twins of one engine function: ``window`` makes a reference, ``render``
 #: is paired with recipe.evaluate but checked on whole plans (test_workbook).
@@ -93,7 +93,7 @@ def test_every_periods_and_tracking_function_has_a_formula_partner(func: str) ->
 
     builders = [p.formula for p in registry.PAIRS if p.engine is engine]
 
-    assert builders, f"{func} is not in kpixl.registry.PAIRS"
+    assert builders, f"{func} is not in kpixl.formulas.registry.PAIRS"
     assert all(b is not None for b in builders), f"{func} has no formula builder"
 
 

@@ -11,12 +11,12 @@ import lo
 import pytest
 from test_reader import FULL, SEED, build, fill
 
+from kpixl.app.report import evaluate_switch, render, report, report_data
 from kpixl.engine.compute import schedule, track
 from kpixl.engine.gap import attribute
 from kpixl.engine.solve import solve
 from kpixl.errors import KpixlError
-from kpixl.loader import load
-from kpixl.report import evaluate_switch, render, report, report_data
+from kpixl.model.loader import load
 
 DEALS = [10, 11, 12, 14, 16, 18, 21, 24, 27, 30]
 ORDERS = [3, 3, 4, 4, 5, 5, 5, 5, 6, 5]

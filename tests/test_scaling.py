@@ -10,7 +10,7 @@ not grow at all (formats, conditional-format rules) are checked for staying flat
 
 The counts: cells, formula cells and formula characters, defined names, data validations,
 conditional-format rules, charts, format objects (style keys), calls of the formula builders
-(kpixl.formulas), Python function calls made by the engine and by the layout, and the
+(kpixl.formulas.builders), Python function calls made by the engine and by the layout, and the
 XlsxWriter calls the writer makes (against a recording stand-in: no file is written). The last
 group also checks that every format is created once per style key and every validation and
 conditional format is one call for its whole range. Timings live in benchmarks/ only.
@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 import kpixl
-from kpixl import formulas as fx
+from kpixl.formulas import builders as fx
 from kpixl.layout import WorkbookLayout, build_layout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +163,7 @@ class _Recorder:
 def writer_counts(layout: WorkbookLayout, per_function: Counter[str]) -> dict[str, float]:
     import xlsxwriter
 
-    import kpixl.writer as writer
+    import kpixl.xlsx.writer as writer
 
     calls: Counter[str] = Counter()
 
@@ -274,7 +274,7 @@ def test_ranges_written_in_one_call_each() -> None:
 # -- kpixl build PLANS -j N (kpixl/parallel.py) ----------------------------------------------
 def test_parallel_build_each_plan_on_its_own(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    from kpixl.parallel import build_many
+    from kpixl.app.parallel import build_many
 
     good = []
     for i in range(3):

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from kpixl import _yaml
 from kpixl.errors import PlanError
-from kpixl.loader import load, loads
-from kpixl.schema import ID_PATTERN, RESERVED_IDS, TABLES, json_schema
+from kpixl.model import _yaml
+from kpixl.model.loader import load, loads
+from kpixl.model.schema import ID_PATTERN, RESERVED_IDS, TABLES, json_schema
 
 PLANS = Path(__file__).parent / "plans"
 SEED_TEXT = (PLANS / "good" / "seed.yaml").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ import pytest
 
 from kpixl.engine.solve import Solution, solve
 from kpixl.errors import PlanError, Problem
-from kpixl.loader import loads
+from kpixl.model.loader import loads
 
 HEAD = "kpixl: 1\ntitle: t\nperiod: {start: 2026-04}\nkgi: %s\nkpis:\n"
 

@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_reader import SEED, build, fill
 
+from kpixl.app.report import report_data
+from kpixl.app.update import update
 from kpixl.errors import PlanError, WorkbookError
-from kpixl.loader import load
-from kpixl.plan_dict import plan_to_dict
-from kpixl.reader import entered_data, read_workbook
-from kpixl.report import report_data
-from kpixl.update import update
+from kpixl.model.loader import load
+from kpixl.model.plan_dict import plan_to_dict
+from kpixl.xlsx.reader import entered_data, read_workbook
 
 NOW = dt.datetime(2026, 7, 1, 9, 30)
 
@@ -167,7 +167,7 @@ def test_a_backup_is_kept_beside_the_workbook(tmp_path: Path) -> None:
 
 
 def test_two_updates_in_one_second_keep_both_backups(tmp_path: Path) -> None:
-    from kpixl.update import rebuild
+    from kpixl.app.update import rebuild
 
     wb = fill(build(SEED, tmp_path / "w.xlsx"), actuals={("orders", 0): 1})
     first_bytes = wb.read_bytes()
@@ -242,10 +242,10 @@ def test_a_classic_workbook_keeps_its_vba_project_byte_for_byte(tmp_path: Path) 
     xlwings = pytest.importorskip("xlwings")
     with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart.xlsm") as zf:
         vba = zf.read("xl/vbaProject.bin")
+    from kpixl.app.update import _Vba
     from kpixl.engine.solve import solve
     from kpixl.layout import build_layout
-    from kpixl.update import _Vba
-    from kpixl.writer import write_workbook
+    from kpixl.xlsx.writer import write_workbook
 
     wb = write_workbook(build_layout(solve(load(SEED))), tmp_path / "classic.xlsm",
                         vba_project=_Vba(vba))
@@ -257,7 +257,7 @@ def test_a_classic_workbook_keeps_its_vba_project_byte_for_byte(tmp_path: Path) 
 @pytest.mark.parametrize("mode", ["lite", "classic"])
 def test_xlwings_workbooks_keep_their_control_panel(tmp_path: Path, mode: str) -> None:
     pytest.importorskip("xlwings")
-    from kpixl.api import build as api_build
+    from kpixl.app.build import build as api_build
 
     wb = api_build(SEED, tmp_path / ("plan.xlsm" if mode == "classic" else "plan.xlsx"),
                    xlwings=mode)
@@ -290,7 +290,7 @@ def test_writer_takes_a_vba_project_as_bytes(tmp_path: Path) -> None:
         vba = zf.read("xl/vbaProject.bin")
     from kpixl.engine.solve import solve
     from kpixl.layout import build_layout
-    from kpixl.writer import write_workbook
+    from kpixl.xlsx.writer import write_workbook
 
     write_workbook(build_layout(solve(load(SEED))), tmp_path / "c.xlsm", vba_project=vba)
 
@@ -387,7 +387,7 @@ def test_a_pdca_table_beyond_the_cell_limit_is_refused(tmp_path: Path, monkeypat
     book[PDCA_SHEET]["Z4"] = "note"  # 5 rows x 10 columns: over a limit of 40 cells
     book.save(wb)
     before = wb.read_bytes()
-    monkeypatch.setattr("kpixl.reader.MAX_TABLE_CELLS", 40)
+    monkeypatch.setattr("kpixl.xlsx.reader.MAX_TABLE_CELLS", 40)
     with pytest.raises(WorkbookError, match=r"w\.xlsx: sheet 'PDCA記録' spans 5 rows x 10 "
                        r"columns; kpixl copies at most 40 cells of the PDCA table \(delete the "
                        r"far-away cells\)"):

@@ -26,9 +26,9 @@ import openpyxl
 import pytest
 import wbtools
 
-from kpixl.api import write
+from kpixl.app.build import write
 from kpixl.engine.solve import solve
-from kpixl.loader import loads
+from kpixl.model.loader import loads
 
 pytestmark = pytest.mark.libreoffice
 

@@ -15,12 +15,12 @@ from typing import Any
 import openpyxl
 import pytest
 
-from kpixl import api
+from kpixl.app import build as api
 from kpixl.engine.solve import solve
 from kpixl.layout import Sheet, build_layout, streamed_sheets, tabs
 from kpixl.layout.styles import build_styles
-from kpixl.loader import load
-from kpixl.writer import WorkbookWriter, write_workbook
+from kpixl.model.loader import load
+from kpixl.xlsx.writer import WorkbookWriter, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = [ROOT / "tests" / "plans" / "good" / "full.yaml",
@@ -167,7 +167,7 @@ def test_a_target_that_cannot_be_written_is_refused_before_any_work(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The folder and Excel's lock file are checked before XlsxWriter opens anything (a
     streamed sheet's temporary row file included)."""
-    import kpixl.writer as writer
+    import kpixl.xlsx.writer as writer
     from kpixl.errors import WorkbookError
 
     def no_workbook(*args: Any, **kw: Any) -> None:

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from kpixl import load
-from kpixl.api import write
+from kpixl.app.build import write
 from kpixl.cli import main as cli
 from kpixl.engine.solve import solve
 from kpixl.errors import KpixlError
@@ -292,11 +292,11 @@ def test_without_the_option_no_xlwings_is_needed(tmp_path: Path, monkeypatch: An
 
 
 def test_the_writer_never_imports_xlwings() -> None:
-    import kpixl.writer
+    import kpixl.xlsx.writer
 
-    source = Path(kpixl.writer.__file__).read_text("utf-8")
+    source = Path(kpixl.xlsx.writer.__file__).read_text("utf-8")
     assert "xlwings" not in re.sub(r'""".*?"""', "", source, flags=re.S)
-    assert "kpixl.writer" in sys.modules
+    assert "kpixl.xlsx.writer" in sys.modules
 
 
 # -- Lite -----------------------------------------------------------------------------------------
@@ -349,7 +349,7 @@ def test_lite_main_py_in_the_workbook_is_the_generated_one(lite: Path) -> None:
 
 def test_japanese_lite_binding_names_the_japanese_guide(tmp_path: Path) -> None:
     from kpixl import loads
-    from kpixl.api import template_text
+    from kpixl.app.build import template_text
 
     out = write(solve(loads(template_text("sales_funnel", "ja"))), tmp_path / "p.xlsx",
                 xlwings="lite")
@@ -370,7 +370,7 @@ def _fenced(page: str, lang: str) -> list[str]:
 def test_documented_lite_main_py_is_what_the_build_writes(tmp_path: Path, page: str,
                                                           lang: str) -> None:
     from kpixl import loads
-    from kpixl.api import template_text
+    from kpixl.app.build import template_text
     from kpixl.xl import lite_requirements
 
     out = write(solve(loads(template_text("sales_funnel", lang))), tmp_path / "p.xlsx",

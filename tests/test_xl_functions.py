@@ -13,16 +13,16 @@ import lo
 import openpyxl
 import pytest
 
-from kpixl import formulas as fx
 from kpixl import load
 from kpixl.engine import funnel, periods, tracking
 from kpixl.engine.confidence import confidence_count
 from kpixl.engine.solve import solve
+from kpixl.formulas import builders as fx
 from kpixl.layout.core import Sheet, WorkbookLayout
 from kpixl.layout.labels import status_labels
-from kpixl.plan_dict import plan_to_json
-from kpixl.writer import write_workbook
+from kpixl.model.plan_dict import plan_to_json
 from kpixl.xl import functions as xf
+from kpixl.xlsx.writer import write_workbook
 
 PLANS = Path(__file__).parent / "plans"
 WORKED = PLANS / "engine" / "worked_example.yaml"
@@ -305,7 +305,7 @@ def recalculated(recalc: Callable[..., list[Path]], tmp_path_factory: pytest.Tem
     _cases(b)
     cases = b.save(folder / "cases.xlsx")
     # KPIXL_SOLVE's twin is the workbook itself: kpi_X after an input changed
-    from kpixl.api import write
+    from kpixl.app.build import write
 
     plan = load(WORKED)
     built = write(solve(plan), folder / "worked.xlsx", force=True)

@@ -11,15 +11,15 @@ import openpyxl
 import pytest
 
 from kpixl import load, loads
-from kpixl.api import template_text
+from kpixl.app.build import template_text
 from kpixl.engine.solve import solve
 from kpixl.layout import build_layout
 from kpixl.layout.controls import ACTIONS, NAMES, add_controls, add_xlwings_conf
 from kpixl.model import Plan
-from kpixl.writer import write_workbook
 from kpixl.xl import scripts
 from kpixl.xl.book import OpenpyxlBook, cells_of
 from kpixl.xl.state import read_state
+from kpixl.xlsx.writer import write_workbook
 
 PLANS = Path(__file__).parent / "plans"
 WORKED = PLANS / "engine" / "worked_example.yaml"

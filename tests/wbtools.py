@@ -24,8 +24,8 @@ from openpyxl.utils.cell import range_boundaries
 from kpixl.engine.compute import NodeSchedule, Tracking, schedule, track
 from kpixl.engine.solve import Solution, solve
 from kpixl.errors import PlanError
-from kpixl.loader import loads
 from kpixl.model import Plan
+from kpixl.model.loader import loads
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -185,7 +185,7 @@ class Built:
 
 
 def build(key: str, plan: Plan, folder: Path) -> Built:
-    from kpixl.api import write
+    from kpixl.app.build import write
 
     solution = solve(plan)
     path = write(solution, folder / f"{file_stem(key)}.xlsx", force=True)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kpixl import expr as ex
 from kpixl.engine import periods, tracking
 from kpixl.engine import recipe as rc
 from kpixl.engine.confidence import confidence_count
 from kpixl.engine.solve import Solution
+from kpixl.model import expr as ex
 
 __all__ = ["FunnelLink", "NodeSchedule", "NodeTrack", "Tracking", "funnel_links", "schedule",
            "track"]

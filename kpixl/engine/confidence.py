@@ -31,7 +31,7 @@ import math
 from fractions import Fraction
 from statistics import NormalDist
 
-from kpixl.rounding import round_up
+from kpixl.engine.rounding import round_up
 
 __all__ = ["confidence_count", "prob_at_least"]
 
@@ -208,7 +208,7 @@ def confidence_count(target: float, p: float, c: float) -> int:
     Args:
         target: the count to reach at the bottom of the funnel (conversions, e.g. 12 orders).
             A fractional target is rounded up after the 12-significant-digit noise guard of
-            :mod:`kpixl.rounding` (so 12.000000000000002 counts as 12); target <= 0 gives 0.
+            :mod:`kpixl.engine.rounding` (so 12.000000000000002 counts as 12); target <= 0 gives 0.
         p: the conversion probability of one trial down to the target (decimal, 0 < p <= 1):
             the product of the funnel's rates from the trial's stage down.
         c: the required confidence (probability, 0 < c < 1).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from kpixl.rounding import round_up
+from kpixl.engine.rounding import round_up
 
 __all__ = ["required_counts"]
 

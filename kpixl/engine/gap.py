@@ -5,20 +5,22 @@ for a revenue KGI), whatever the unit of the node it is attributed to.
 
 Definitions (the project's decisions):
 
-- ``planned(node)``: the node's formula evaluated (:func:`kpixl.expr.evaluate`, spreadsheet
-  arithmetic) on its operands' YTD targets (numbers in the formula are constants), in the node's
-  unit. For a node without a formula, ``planned = its YTD target``. It is not computable when
-  an operand's YTD target is missing (None) or the formula divides by zero. Using the operands'
-  targets rather than the node's own (rounded) target keeps rounding margins out of the shares.
+- ``planned(node)``: the node's formula evaluated
+  (:func:`kpixl.engine.recipe.evaluate_formula`, spreadsheet arithmetic) on its operands' YTD
+  targets (numbers in the formula are constants), in the node's unit. For a node without a formula,
+  ``planned = its YTD target``. It is not computable when an operand's YTD target is missing
+  (None) or the formula divides by zero. Using the operands' targets rather than the node's own
+  (rounded) target keeps rounding margins out of the shares.
 - ``gap = ytd_actual[kgi] - planned(kgi)`` (KGI unit); None when the KGI's YTD actual is None or
   its planned value is not computable. When the two agree to 12 significant digits
-  (:func:`kpixl.rounding.guard`, the project's floating-noise guard) the gap is exactly 0.
+  (:func:`kpixl.engine.rounding.guard`, the project's floating-noise guard) the gap is exactly 0.
 - ``share(kgi) = gap``.
 - A node is **split** further iff all of these hold; otherwise it is a **leaf**:
 
   * it has a formula and is not in ``determined``;
-  * the formula is a pure sum of ids (:func:`kpixl.expr.is_sum_of_ids`) or a pure
-    product/quotient of ids (:func:`kpixl.expr.is_product_of_ids`); a bare id (``a``), which is
+  * the formula is a pure sum of ids (:func:`kpixl.model.expr.is_sum_of_ids`) or a pure
+    product/quotient of ids (:func:`kpixl.model.expr.is_product_of_ids`); a bare id (``a``),
+    which is
     both, counts as a product;
   * every operand has YTD actual > 0 and YTD target > 0;
   * the node's own YTD actual is known, and ``planned(node)`` is computable;
@@ -30,7 +32,7 @@ Definitions (the project's decisions):
       share_i = share_node * s_i * ln(actual_i / target_i) / ln(actual_node / planned_node)
 
   with ``s_i = +1`` for a multiplied operand and ``-1`` for a divisor
-  (:func:`kpixl.expr.product_signs`); an id that appears more than once accumulates its terms.
+  (:func:`kpixl.model.expr.product_signs`); an id that appears more than once accumulates its terms.
   ``actual_node`` is the node's own entered YTD actual. When
   ``actual_node = prod_i actual_i ** s_i`` the shares add up exactly to ``share_node``, because
   ``sum_i s_i ln(actual_i / target_i) = ln(actual_node / planned_node)``.
@@ -60,8 +62,9 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from kpixl.expr import Expr, evaluate, is_product_of_ids, is_sum_of_ids, product_signs, refs
-from kpixl.rounding import guard
+from kpixl.engine.recipe import evaluate_formula
+from kpixl.engine.rounding import guard
+from kpixl.model.expr import Expr, is_product_of_ids, is_sum_of_ids, product_signs, refs
 
 __all__ = ["Attribution", "attribute"]
 
@@ -105,7 +108,7 @@ def _planned(
             return None
         values[ref] = value
     try:
-        result = evaluate(expr, values)
+        result = evaluate_formula(expr, values)
     except ZeroDivisionError:
         return None
     return result if math.isfinite(result) else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import accumulate
 
-from kpixl.rounding import round_nearest, round_up, sheet_add, sheet_sub
+from kpixl.engine.rounding import round_nearest, round_up, sheet_add, sheet_sub
 
 __all__ = ["carry_in", "cumulative", "monthly_targets", "rotate"]
 

@@ -19,12 +19,16 @@ Inner nodes:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from kpixl.rounding import round_down, round_nearest, round_up, sheet_op
+from kpixl.engine.rounding import round_down, round_nearest, round_up, sheet_op
+from kpixl.model import expr as ex
 
-__all__ = ["Fn", "Input", "Kpi", "Neg", "Num", "Op", "Recipe", "Share", "evaluate"]
+__all__ = [
+    "Fn", "Input", "Kpi", "Neg", "Num", "Op", "Recipe", "Share", "evaluate", "evaluate_formula",
+    "from_formula",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +94,29 @@ def evaluate(recipe: Recipe, leaf: Callable[[Recipe], float]) -> float:
     if isinstance(recipe, Fn):
         return _FN[recipe.name](evaluate(recipe.arg, leaf))
     return leaf(recipe)
+
+
+def from_formula(expr: ex.Expr) -> Recipe:
+    """A plan formula as a recipe over ``Kpi`` leaves (each id's plan-period value)."""
+    if isinstance(expr, ex.Num):
+        return Num(expr.value)
+    if isinstance(expr, ex.Ref):
+        return Kpi(expr.id)
+    if isinstance(expr, ex.Neg):
+        return Neg(from_formula(expr.operand))
+    return Op(expr.op, from_formula(expr.left), from_formula(expr.right))
+
+
+def evaluate_formula(expr: ex.Expr, value: Mapping[str, float] | Callable[[str], float]) -> float:
+    """Evaluate a plan formula on values by id with the spreadsheet's arithmetic (the one
+    evaluator: :func:`evaluate` over :func:`from_formula`).
+
+    Raises ZeroDivisionError on a division by zero.
+    """
+    get = value if callable(value) else value.__getitem__
+
+    def leaf(r: Recipe) -> float:
+        assert isinstance(r, Kpi)
+        return get(r.id)
+
+    return evaluate(from_formula(expr), leaf)

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from kpixl import expr as ex
 from kpixl.engine import recipe as rc
+from kpixl.engine.rounding import guard
 from kpixl.errors import PlanError, Problem
 from kpixl.messages import msg
 from kpixl.model import Node, Plan
-from kpixl.rounding import guard
+from kpixl.model import expr as ex
 
 __all__ = ["NodeResult", "Solution", "solve"]
 

@@ -4,7 +4,7 @@ Conventions (plan-format.md, "Tracking"): months are 1-based; ``asof`` is the nu
 months (0..n) and actuals after it never count; ``None`` is a blank cell (an entered 0 is data).
 A *window* is months a..b (inclusive) of a row; YTD is the window 1..asof and a quarter's figure is
 the window of its months up to asof (quarter-to-date). Every function here has a formula twin in
-:mod:`kpixl.formulas` that the workbook uses, and the LibreOffice tests prove they agree.
+:mod:`kpixl.formulas.builders` that the workbook uses, and the LibreOffice tests prove they agree.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from kpixl.engine.periods import cumulative
-from kpixl.rounding import excel_round, round_nearest, sheet_sub
+from kpixl.engine.rounding import excel_round, round_nearest, sheet_sub
 
 __all__ = [
     "achievement",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from kpixl import __version__
+from kpixl._version import __version__
 from kpixl.engine.solve import Solution
 from kpixl.layout import sheets_lists, sheets_plan, sheets_track
 from kpixl.layout.context import STREAMED, Context
@@ -42,7 +42,7 @@ def build_layout(solution: Solution, *,
     that does not recalculate still shows the right numbers. The caller writes the input cells.
 
     ``sink`` takes the :func:`streamed_sheets` while they are laid out, a block of rows at a time
-    (a :class:`kpixl.writer.WorkbookWriter` writes them and empties their cells); the later
+    (a :class:`kpixl.xlsx.writer.WorkbookWriter` writes them and empties their cells); the later
     sheets only refer to their positions. The layout's ``styles`` then cover the other sheets'
     cells only.
     """

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kpixl import formulas as fx
 from kpixl.engine import recipe as rc
 from kpixl.engine.compute import FunnelLink, NodeSchedule, Tracking, schedule, track
 from kpixl.engine.solve import Solution
+from kpixl.formulas import builders as fx
 from kpixl.layout.core import CellRef, RangeRef, Sheet, SheetSink
 from kpixl.layout.labels import label, sheet_name, status_labels
 from kpixl.layout.styles import node_numfmt
@@ -93,7 +93,7 @@ class Context:
         return name
 
     def leaf(self, leaf: rc.Recipe) -> str:
-        """Render a recipe leaf as a reference (for :func:`kpixl.formulas.render`)."""
+        """Render a recipe leaf as a reference (for :func:`kpixl.formulas.builders.render`)."""
         if isinstance(leaf, rc.Kpi):
             return f"kpi_{leaf.id}"
         if isinstance(leaf, rc.Input):

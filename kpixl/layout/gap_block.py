@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kpixl import expr as ex
-from kpixl import formulas as fx
 from kpixl.engine import recipe as rc
 from kpixl.engine.gap import Attribution, attribute
 from kpixl.engine.solve import to_recipe
+from kpixl.formulas import builders as fx
 from kpixl.layout.context import Context
 from kpixl.layout.core import CellRef, Sheet
+from kpixl.model import expr as ex
 
 COLS = ("kpi", "ytd_actual", "ytd_target", "planned", "gap_share", "gap_leaf")
 
@@ -173,7 +173,7 @@ def _planned(f: ex.Expr, ytd_t: dict[str, float | None]) -> float | None:
     if any(v is None for v in values.values()):
         return None
     try:
-        return ex.evaluate(f, values)  # type: ignore[arg-type]
+        return rc.evaluate_formula(f, values)  # type: ignore[arg-type]
     except ZeroDivisionError:
         return None
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from kpixl import __version__
+from kpixl._version import __version__
 from kpixl.engine import tracking as tr
 from kpixl.engine.smart import LETTERS, SmartResult, smart_checks
 from kpixl.layout.context import Context
 from kpixl.layout.core import Chart, Sheet
 from kpixl.layout.gap_block import gap_block
-from kpixl.plan_dict import plan_sha256, plan_to_json
+from kpixl.model.plan_dict import plan_sha256, plan_to_json
 
 META_SHEET = "_kpixl"
 TABLE_TOP = 2  # the KFS and PDCA tables: title, a blank row, then the header

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import unicodedata
 
-from kpixl import expr as ex
 from kpixl.engine.compute import confidence_counts, funnel_links, rate_value
 from kpixl.layout.context import Context
 from kpixl.layout.core import Sheet
 from kpixl.layout.labels import sheet_name
+from kpixl.model import expr as ex
 
 GUIDE_TEXT = {
     "en": {

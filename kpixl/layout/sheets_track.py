@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kpixl import formulas as fx
 from kpixl.engine import tracking as tr
 from kpixl.engine.periods import cumulative
+from kpixl.formulas import builders as fx
 from kpixl.layout.context import Context
 from kpixl.layout.core import Sheet
 from kpixl.model import Node

@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpixl import __version__
+from kpixl._version import __version__
 from kpixl.errors import KpixlError
 from kpixl.layout.controls import MACRO, RunButton, add_controls, add_xlwings_conf
 from kpixl.layout.core import WorkbookLayout

@@ -18,7 +18,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from kpixl.reader import parse_range
+from kpixl.xlsx.reader import parse_range
 
 __all__ = ["BookLike", "Grid", "OpenpyxlBook", "XlwingsBook", "append_rows", "cells_of",
            "last_used_row"]

@@ -1,7 +1,7 @@
 """Excel user functions (``KPIXL_*``): one-line adapters over the engine, for xlwings.
 
 Each function converts Excel's arguments (numbers, ranges as lists, blanks as ``None``), calls
-its engine twin and returns what Excel shows; :mod:`kpixl.registry` pairs each one with its
+its engine twin and returns what Excel shows; :mod:`kpixl.formulas.registry` pairs each one with its
 engine function and formula builder, and ``tests/test_xl_functions.py`` proves the three agree.
 
 Where they run: classic xlwings on Windows (``UDF Modules = kpixl.xl.functions`` on the
@@ -351,7 +351,7 @@ def KPIXL_SOLVE(plan: Any, node: Any, inputs: Any = None) -> Any:
 @functools.lru_cache(maxsize=8)
 def _plan(text: str) -> Plan:
     """Parse the plan once per distinct text (Excel recalculates often)."""
-    from kpixl.loader import loads
+    from kpixl.model.loader import loads
 
     return loads(text, source="plan")
 

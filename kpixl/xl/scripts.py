@@ -41,7 +41,7 @@ from kpixl.xl.state import State, is_number, read_state
 __all__ = ["HISTORY", "VERSIONS", "import_actuals", "refresh_smart", "replan", "review", "run",
            "run_xlwings", "snapshot"]
 
-HISTORY = ("Target History", "目標履歴")  # the sheet kpixl.reader carries over
+HISTORY = ("Target History", "目標履歴")  # the sheet kpixl.xlsx.reader carries over
 VERSIONS = ("Target Versions", "目標バージョン")
 PDCA_HEADER_ROW = TABLE_TOP  # 0-based: title, blank, header
 PDCA_COLUMNS = len(PDCA_HEADS)
@@ -330,7 +330,7 @@ def refresh_smart(book: BookLike) -> str:
 def import_actuals(book: BookLike, path: str | None = None, *, folder: str | None = None) -> str:
     """Actuals from a CSV file (``action_csv``; relative paths from ``folder``) into the actual
     cells that are empty; a cell that already holds a different value is kept."""
-    from kpixl.actuals import parse_csv
+    from kpixl.xlsx.importfile import parse_csv
 
     st = read_state(book)
     if sys.platform == "emscripten":  # xlwings Lite (Pyodide): no access to local files

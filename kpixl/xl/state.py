@@ -9,7 +9,7 @@ Where things are (workbook-contract.md): the plan as built in the hidden ``_kpix
 (``plan_json`` chunks, ``input:<key>`` rows), inputs behind ``in_X``, ``in_asof``,
 ``in_seasonality``, ``in_on_track``, ``in_at_risk`` (split shares and baselines where the layout
 of the stored plan puts them), actuals behind ``act_X``, overrides behind ``ovr_X``. As in
-:mod:`kpixl.reader`, only numbers count: text in an input, actual or override cell is ignored
+:mod:`kpixl.xlsx.reader`, only numbers count: text in an input, actual or override cell is ignored
 with a warning.
 """
 
@@ -114,7 +114,7 @@ def _number(v: Any, what: str, warnings: list[str]) -> tuple[bool, Num]:
 
 def _current_inputs(grids: _Grids, plan: Plan, recorded: dict[str, Any],
                     warnings: list[str]) -> dict[str, Any]:
-    from kpixl.reader import input_cells
+    from kpixl.xlsx.reader import input_cells
 
     book = grids.book
     located = input_cells(plan) if any(":" in k for k in recorded) else {}
@@ -143,9 +143,9 @@ def read_state(book: BookLike) -> State:
     Raises WorkbookError when the workbook is not a kpixl workbook, and PlanError when an input
     a user typed makes the plan invalid (a rate of 1.5).
     """
-    from kpixl.loader import loads
-    from kpixl.plan_dict import plan_to_dict
-    from kpixl.pull import apply_inputs, plan_from_dict
+    from kpixl.model.inputs import apply_inputs, plan_from_dict
+    from kpixl.model.loader import loads
+    from kpixl.model.plan_dict import plan_to_dict
 
     text, recorded = _meta(book)
     built = loads(text, source=META_SHEET)

@@ -1,13 +1,13 @@
 """Which formula builder mirrors which engine function, and which ``KPIXL_`` user function wraps it.
 
-The engine (:mod:`kpixl.engine`, :mod:`kpixl.rounding`) is the only source of truth; the workbook
-computes the same numbers with the formulas of :mod:`kpixl.formulas`, and the xlwings add-in
-exposes the engine as ``KPIXL_*`` functions (:mod:`kpixl.xl.functions`). This table is the list
-of those partnerships, kept as data:
+The engine (:mod:`kpixl.engine`, :mod:`kpixl.engine.rounding`) is the only source of truth; the
+workbook computes the same numbers with the formulas of :mod:`kpixl.formulas.builders`, and the
+xlwings add-in exposes the engine as ``KPIXL_*`` functions (:mod:`kpixl.xl.functions`). This
+table is the list of those partnerships, kept as data:
 
-- ``tests/test_registry.py`` fails when a public function of ``kpixl.formulas`` has no engine
-  partner, when an engine function listed here no longer exists, or when a public function of
-  ``kpixl.engine.periods`` / ``kpixl.engine.tracking`` has no formula partner;
+- ``tests/test_registry.py`` fails when a public function of ``kpixl.formulas.builders`` has
+  no engine partner, when an engine function listed here no longer exists, or when a public
+  function of ``kpixl.engine.periods`` / ``kpixl.engine.tracking`` has no formula partner;
 - ``tests/test_conformance.py`` evaluates every pair on hundreds of generated inputs in one
   LibreOffice run and compares the formula's result with the engine's.
 
@@ -24,11 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kpixl import formulas as fx
-from kpixl import rounding
-from kpixl.engine import funnel, periods, recipe, tracking
+from kpixl.engine import funnel, periods, recipe, rounding, tracking
 from kpixl.engine.confidence import confidence_count
 from kpixl.engine.solve import solve
+from kpixl.formulas import builders as fx
 
 __all__ = ["PAIRS", "Pair", "by_name"]
 

@@ -2,7 +2,8 @@
 
 Each builder takes cell references (a defined name, or a :class:`~kpixl.layout.refs.CellRef`;
 anything whose ``str()`` is a valid reference or expression) and returns formula text without the
-leading ``=``. The pairs engine function <-> builder are listed in :mod:`kpixl.registry`; the
+leading ``=``. The pairs engine function <-> builder are listed in
+:mod:`kpixl.formulas.registry`; the
 LibreOffice conformance tests evaluate every builder against its engine twin.
 
 Only portable functions are used (workbook-contract.md's allowlist plus LOG10, which the plan

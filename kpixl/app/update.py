@@ -40,7 +40,7 @@ from kpixl.errors import PlanError, WorkbookError
 from kpixl.layout.core import RangeRef, Sheet, WorkbookLayout, col_letter
 from kpixl.layout.sheets_lists import KFS_HEADS
 from kpixl.model import Plan
-from kpixl.reader import (
+from kpixl.xlsx.reader import (
     META_SHEET,
     PDCA_COLUMNS,
     TABLE_TOP,
@@ -52,7 +52,7 @@ from kpixl.reader import (
     read_workbook,
     same_value,
 )
-from kpixl.writer import check_lock
+from kpixl.xlsx.writer import check_lock
 
 __all__ = ["UpdateResult", "check_lock", "rebuild", "update"]
 
@@ -112,8 +112,8 @@ def _set(sheet: Sheet, rc: tuple[int, int], value: Any, style: str | None = None
 def _merge_inputs(data: WorkbookData, new_d: dict[str, Any], res: UpdateResult
                   ) -> tuple[dict[str, Any], list[Lost]]:
     """Inputs to keep (key -> the workbook's value) and unplaced rows."""
-    from kpixl.plan_dict import plan_to_dict
-    from kpixl.pull import input_value
+    from kpixl.model.inputs import input_value
+    from kpixl.model.plan_dict import plan_to_dict
 
     old_d = plan_to_dict(data.plan)
     keep: dict[str, Any] = {}
@@ -168,9 +168,9 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
     """Write ``target`` from ``plan`` (the plan file) with everything ``data`` holds carried
     over; ``new_actuals`` ((node, YYYY-MM) -> value) are placed on top (actuals import)."""
     from kpixl.engine.solve import solve
-    from kpixl.plan_dict import plan_to_dict
-    from kpixl.pull import apply_inputs, plan_from_dict
-    from kpixl.writer import write_workbook
+    from kpixl.model.inputs import apply_inputs, plan_from_dict
+    from kpixl.model.plan_dict import plan_to_dict
+    from kpixl.xlsx.writer import write_workbook
 
     res = UpdateResult(path=target, warnings=list(data.warnings))
     solve(plan)  # the plan file itself must solve
@@ -557,7 +557,7 @@ def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], 
            backup: bool = True) -> UpdateResult:
     """Rebuild ``workbook`` from the plan file at ``plan_path``, carrying over what a user
     entered (module docstring). Raises PlanError or WorkbookError; nothing is written then."""
-    from kpixl.loader import load
+    from kpixl.model.loader import load
 
     path = Path(workbook)
     check_lock(path)

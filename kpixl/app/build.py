@@ -14,8 +14,8 @@ from pathlib import Path
 from kpixl.engine.smart import smart_checks
 from kpixl.engine.solve import Solution, solve
 from kpixl.errors import KpixlError, Problem
-from kpixl.loader import load, loads
 from kpixl.model import Plan
+from kpixl.model.loader import load, loads
 
 __all__ = ["CheckResult", "build", "check", "demo", "new_plan", "template_text", "templates"]
 
@@ -62,11 +62,11 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
     from kpixl import xl
     from kpixl.layout import build_layout, streamed_sheets, tabs
     from kpixl.layout.styles import build_styles
-    from kpixl.writer import WorkbookWriter, atomic_path
+    from kpixl.xlsx.writer import WorkbookWriter, atomic_path
 
     xl.check_target(target, xlwings)  # mode, xlwings installed, classic module name
     if target.exists() and not force:
-        from kpixl.reader import entered_data
+        from kpixl.xlsx.reader import entered_data
 
         entered = entered_data(target)
         if entered:
@@ -115,7 +115,7 @@ def template_text(name: str, locale: str = "en") -> str:
 def new_plan(name: str, out: str | os.PathLike[str] | None = None, *, locale: str = "en",
              force: bool = False) -> Path:
     """Write a starter plan from a template; refuse to overwrite without ``force``."""
-    from kpixl.writer import atomic_path
+    from kpixl.xlsx.writer import atomic_path
 
     text = template_text(name, locale)
     target = Path(out) if out is not None else Path(f"{name.partition('.')[0]}.yaml")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from kpixl.expr import Expr
+from kpixl.model.expr import Expr
 
 __all__ = [
     "Aggregate",

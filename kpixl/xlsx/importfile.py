@@ -1,8 +1,7 @@
-"""``kpixl actuals import WORKBOOK CSV``: bring actuals in from a CSV file.
+"""Reading actuals from an export file: :func:`parse_csv` is the one reader of the format.
 
-:func:`parse_csv` is the one reader of the format: the command and the workbook's
-"import actuals" button (:mod:`kpixl.xl.scripts`) both use it.
-
+``kpixl actuals import`` (:mod:`kpixl.app.actuals`) and the workbook's "import actuals" button
+(:mod:`kpixl.xl.scripts`) both use it.
 Accepted layouts (detected from the header):
 
 - **long**: columns ``id``, ``month``, ``value`` (any order, more columns ignored), one row per
@@ -17,11 +16,6 @@ spaces) are dropped and ``30%`` is 0.3. Every problem is reported with its line 
 (unknown id, month outside the plan, a value that is not a number such as ``12件`` or ``-``, a
 negative value on a node that is not ``signed``, the same cell twice, values in a column
 without a month), all at once, and nothing is written then.
-
-The workbook is rebuilt through the same path as ``kpixl update`` (read everything, place it,
-write with XlsxWriter), so charts, buttons and a VBA project survive, and it is replaced
-atomically. A cell that already holds a different number is never overwritten without
-``overwrite``: the error lists every such cell.
 """
 
 from __future__ import annotations
@@ -33,15 +27,11 @@ import re
 import unicodedata
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kpixl.errors import WorkbookError
 from kpixl.model import Plan
 
-if TYPE_CHECKING:
-    from kpixl.update import UpdateResult
-
-__all__ = ["import_actuals", "month_label", "number", "parse_csv"]
+__all__ = ["month_label", "number", "parse_csv"]
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 _MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?$")
@@ -273,34 +263,3 @@ def _wide(found: _Found, hline: int, header: list[str],
                     found.put(line, node, label, row[k])
 
 
-def import_actuals(workbook: str | os.PathLike[str], csv_path: str | os.PathLike[str], *,
-                   overwrite: bool = False) -> UpdateResult:
-    """Place the CSV's actuals into ``workbook`` (rebuilt like ``kpixl update`` with the plan it
-    holds); return the :class:`~kpixl.update.UpdateResult`."""
-    from kpixl.reader import read_workbook
-    from kpixl.update import check_lock, rebuild
-
-    path = Path(workbook)
-    check_lock(path)
-    data = read_workbook(path)
-    new = parse_csv(csv_path, data.plan)
-    have = data.entered()
-    clash = [f"{node} {label}: the workbook has {have[(node, label)]:g}, the CSV {v:g}"
-             for (node, label), v in new.items()
-             if (node, label) in have and have[(node, label)] != v]
-    if data.unreadable and not overwrite:
-        # the rebuilt workbook keeps numbers only: text or formulas typed there would be lost
-        cells = [w.split(": ", 1)[1] for w in data.warnings if "is not a number" in w
-                 and ("act_" in w or "ovr_" in w)]
-        raise WorkbookError("\n".join([
-            f"{path}: {len(data.unreadable)} row(s) hold text or formulas where numbers belong "
-            "(" + ", ".join(sorted(data.unreadable)) + "); fix or clear them first, or use "
-            "--overwrite to drop them", *(f"  {c}" for c in cells)]))
-    if clash and not overwrite:
-        raise WorkbookError("\n".join([f"{path}: {len(clash)} cell(s) already hold a different "
-                                       "actual; use --overwrite to replace them:",
-                                       *(f"  {c}" for c in clash)]))
-    result = rebuild(data, data.plan, path, new_actuals=new, backup=False)
-    result.carried.insert(0, f"imported {len(new)} actual(s) from {Path(csv_path).name}"
-                          + (f", replacing {len(clash)}" if clash else ""))
-    return result

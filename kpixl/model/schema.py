@@ -1,6 +1,6 @@
 """Plan format v1 as one table of fields, and the JSON Schema generated from it.
 
-The loader (``kpixl.loader``) checks unknown keys, required keys, types, enums, ranges and
+The loader (``kpixl.model.loader``) checks unknown keys, required keys, types, enums, ranges and
 patterns with the same ``FieldSpec`` tables that ``json_schema()`` turns into JSON Schema
 (draft 2020-12), so the editor schema and the validator cannot drift apart. Rules that need the
 whole plan (a formula's ids exist, roots take a target, funnel stages are linked) live in the
@@ -22,9 +22,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from kpixl.errors import Problem
-from kpixl.expr import ExprError
-from kpixl.expr import parse as parse_formula
 from kpixl.messages import MESSAGES, msg
+from kpixl.model.expr import ExprError
+from kpixl.model.expr import parse as parse_formula
 
 __all__ = [
     "CURRENCY_PATTERN",
@@ -57,7 +57,7 @@ Kind = Literal[
     "ids",  # a list of ids
     "numbers",  # a list of numbers
     "bounds",  # [low, high]
-    "formula",  # arithmetic over ids (kpixl.expr)
+    "formula",  # arithmetic over ids (kpixl.model.expr)
     "object",  # a nested mapping described by table ``of``
     "nodes",  # kpis: id -> node
     "funnels",  # funnels: id -> list of ids | funnel object
@@ -310,7 +310,7 @@ def json_schema() -> dict[str, Any]:
     }
 
 
-# -- checking values against the tables (used by kpixl.loader) ----------------------------------
+# -- checking values against the tables (used by kpixl.model.loader) --------------------------
 
 INVALID: Any = object()
 """Returned by the checks for a value that was reported as a problem."""
@@ -343,7 +343,7 @@ def suggest(word: str, choices: Iterable[str], locale: str = "en") -> str:
     return msg("hint.did-you-mean", locale, match=repr(match[0])) if match else ""
 
 
-# kpixl.expr words its errors in English only: each form, as a message key of kpixl.messages
+# kpixl.model.expr words its errors in English only: each form, as a message key of kpixl.messages
 _FORMULA_ERRORS = tuple((re.compile(pattern, re.DOTALL), key) for pattern, key in (
     (r"must be an arithmetic expression such as", "formula.empty"),
     (r"is (?P<length>\d+) characters long; at most (?P<limit>\d+) are allowed$",
@@ -359,7 +359,7 @@ _FORMULA_FOUND = {en: key for key, (en, _) in MESSAGES.items() if key.startswith
 
 
 def formula_message(error: str, locale: str) -> str:
-    """A formula error of ``kpixl.expr`` (English) in ``locale``; unchanged when not known."""
+    """A formula error of ``kpixl.model.expr`` (English) in ``locale``; unchanged when not known."""
     for pattern, key in _FORMULA_ERRORS:
         found = pattern.match(error)
         if found:

@@ -2,20 +2,12 @@
 stand.
 
 The plan is the one stored in ``_kpixl`` with the workbook's current inputs applied
-(:mod:`kpixl.pull`); actuals, overrides and the as-of month are the workbook's. Every number is
+(:mod:`kpixl.app.pull`); actuals, overrides and the as-of month are the workbook's. Every number is
 the engine's (:func:`~kpixl.engine.compute.track`, :func:`~kpixl.engine.gap.attribute`,
 :func:`~kpixl.engine.compute.confidence_counts`, :func:`~kpixl.engine.smart.smart_checks`), so
 the report equals the workbook after recalculation.
 
-**Switching the primary KPI from deals to orders** (domain-notes.md §5), checked for every
-funnel link (upper stage U, lower stage O = U x rate, lag L): at each closed month t with
-complete data, the trailing 3-month sums ``D_t = U[t-2..t]`` and ``O_t = O[t-2+L..t+L]`` are
-compared with those three months earlier. The elasticity ``e = ln(O_t / O_(t-3)) /
-ln(D_t / D_(t-3))`` is evaluated only when ``D_t >= 1.1 D_(t-3)`` (the upper stage grew by at
-least 10%) and ``O_(t-3) >= 5`` (``O_t = 0`` counts as e = -inf). The link is flagged, with the
-advice to make the lower stage the primary KPI, when the last two evaluations both have
-``e < 0.5``, or when the latest marginal rate ``(O_t - O_(t-3)) / (D_t - D_(t-3))`` is below half
-the trailing-12-month rate (sum of O over sum of U, lag-aligned).
+The deals -> orders switch rule is :func:`kpixl.engine.switch.evaluate_switch`.
 """
 
 from __future__ import annotations
@@ -27,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kpixl.engine import switch as sw
 from kpixl.errors import KpixlError
 
 __all__ = ["FORMATS", "evaluate_switch", "render", "report", "report_data"]
@@ -70,47 +63,17 @@ RULE = ("trailing 3-month sums, lag-aligned; e = ln(O_t/O_t-3)/ln(D_t/D_t-3) whe
 
 
 # -- the engine on the workbook -------------------------------------------------------------------
-def _window(xs: Sequence[float | None], a: int, b: int) -> float | None:
-    """Sum of months a..b (1-based); None when any is blank or outside 1..len."""
-    if a < 1 or b > len(xs):
-        return None
-    part = xs[a - 1:b]
-    return None if any(x is None for x in part) else float(sum(part))  # type: ignore[arg-type]
-
-
-def _entered_sum(xs: Sequence[float | None], a: int, b: int) -> float:
-    return float(sum(x for x in xs[max(a, 1) - 1:max(b, 0)] if x is not None))
-
-
 def evaluate_switch(upper: Sequence[float | None], lower: Sequence[float | None], asof: int,
                     lag: int = 0) -> dict[str, Any]:
-    """The deals -> orders switch rule (module docstring) for one funnel link."""
-    evals: list[dict[str, Any]] = []
-    for t in range(6, asof - lag + 1):
-        d1, d0 = _window(upper, t - 2, t), _window(upper, t - 5, t - 3)
-        o1, o0 = _window(lower, t - 2 + lag, t + lag), _window(lower, t - 5 + lag, t - 3 + lag)
-        if None in (d1, d0, o1, o0) or not d0 or d1 < 1.1 * d0 or o0 < 5:  # type: ignore[operator]
-            continue
-        assert d1 is not None and d0 is not None and o1 is not None and o0 is not None
-        e = math.log(o1 / o0) / math.log(d1 / d0) if o1 > 0 else -math.inf
-        den = _entered_sum(upper, t - 11, t)
-        trailing = _entered_sum(lower, t - 11 + lag, t + lag) / den if den > 0 else None
-        evals.append({"month": t, "deals": d1, "deals_before": d0, "orders": o1,
-                      "orders_before": o0, "elasticity": e if math.isfinite(e) else None,
-                      "marginal_rate": (o1 - o0) / (d1 - d0), "trailing_rate": trailing,
-                      "_e": e})
-    flag, why = False, ""
-    if len(evals) >= 2 and evals[-1]["_e"] < 0.5 and evals[-2]["_e"] < 0.5:
-        flag, why = True, f"e = {_g(evals[-2]['_e'])}, {_g(evals[-1]['_e'])} < 0.5"
-    if evals and evals[-1]["trailing_rate"] is not None and \
-            evals[-1]["marginal_rate"] < 0.5 * evals[-1]["trailing_rate"]:
-        last = evals[-1]
-        why = (why + "; " if why else "") + (f"marginal rate {last['marginal_rate']:.1%} < half "
-                                             f"of {last['trailing_rate']:.1%}")
-        flag = True
-    for ev in evals:
-        del ev["_e"]
-    return {"flag": flag, "why": why, "evaluations": evals}
+    """The engine's switch rule for one funnel link, with its reasons put in words (``why``)."""
+    got = sw.evaluate_switch(upper, lower, asof, lag)
+    why = []
+    for r in got.pop("reasons"):
+        if r["kind"] == "elasticity":
+            why.append(f"e = {_g(r['before'])}, {_g(r['last'])} < 0.5")
+        else:
+            why.append(f"marginal rate {r['marginal_rate']:.1%} < half of {r['trailing_rate']:.1%}")
+    return {**got, "why": "; ".join(why)}
 
 
 def _g(x: float) -> str:
@@ -119,7 +82,7 @@ def _g(x: float) -> str:
 
 def _missing(plan: Any, leaves: Sequence[str], trk: Any) -> dict[str, list[str]]:
     """Leaves with a formula that stayed whole because operands have no YTD actual."""
-    from kpixl import expr as ex
+    from kpixl.model import expr as ex
 
     out: dict[str, list[str]] = {}
     for leaf in leaves:
@@ -133,13 +96,13 @@ def _missing(plan: Any, leaves: Sequence[str], trk: Any) -> dict[str, list[str]]
 
 def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-able data (numbers as numbers)."""
+    from kpixl.app.pull import workbook_plan
     from kpixl.engine import tracking as tr
     from kpixl.engine.compute import confidence_counts, funnel_links, rate_value, schedule, track
     from kpixl.engine.gap import attribute
     from kpixl.engine.smart import smart_checks
     from kpixl.engine.solve import solve
-    from kpixl.pull import workbook_plan
-    from kpixl.reader import read_workbook
+    from kpixl.xlsx.reader import read_workbook
 
     data = read_workbook(Path(path))
     plan = workbook_plan(data)
@@ -323,7 +286,7 @@ def render(d: dict[str, Any], fmt: str = "text") -> str:
     if fmt == "json":
         return json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False)
     if fmt == "html":
-        from kpixl.report_html import html
+        from kpixl.app.report_html import html
 
         return html(d)
     if fmt not in ("text", "markdown"):

@@ -4,7 +4,7 @@
 a string. Both raise ``PlanError`` carrying one ``Problem`` per error found, each with the file,
 the field path (``kpis.win_rate.value``), the line where known and a message that says what was
 found and what is expected. Keys, types, enums and ranges come from the field tables in
-``kpixl.schema`` (the same tables the JSON Schema is generated from); the whole-plan rules
+``kpixl.model.schema`` (the same tables the JSON Schema is generated from); the whole-plan rules
 (formula ids exist, roots take a target, splits, funnel links) are checked here. What needs the
 solved graph (cycles, a lever solved twice, free operands, division by zero) is the engine's job.
 
@@ -20,12 +20,11 @@ import os
 from types import MappingProxyType
 from typing import Any
 
-from kpixl import _yaml
 from kpixl.errors import PlanError, Problem
-from kpixl.expr import Expr, is_sum_of_ids, refs
 from kpixl.messages import LOCALES, locale_of_text, msg
-from kpixl.model import Funnel, Kfs, Node, Period, Plan, Thresholds
-from kpixl.schema import INVALID, Checker, num, suggest
+from kpixl.model import Funnel, Kfs, Node, Period, Plan, Thresholds, _yaml
+from kpixl.model.expr import Expr, is_sum_of_ids, refs
+from kpixl.model.schema import INVALID, Checker, num, suggest
 
 __all__ = ["ERROR_CODES", "MAX_BYTES", "load", "loads"]
 
@@ -35,7 +34,7 @@ ERROR_CODES = frozenset({
     # reading the file and its YAML
     "file", "too-large", "encoding", "empty", "yaml", "too-deep", "too-many-aliases",
     "duplicate-key", "merge-key", "key-type", "tag",
-    # a field against its table (kpixl.schema)
+    # a field against its table (kpixl.model.schema)
     "type", "enum", "range", "length", "date", "id", "reserved-id", "required", "unknown-key",
     "formula",
     # whole-plan rules

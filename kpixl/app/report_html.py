@@ -1,5 +1,5 @@
 """``kpixl report --format html``: one self-contained page (inline CSS and SVG, no scripts, no
-external files) from :func:`kpixl.report.report_data`.
+external files) from :func:`kpixl.app.report.report_data`.
 
 Charts: cumulative target vs cumulative actual per month for the KGI and every funnel stage
 (``sum`` nodes; other nodes plot the monthly target and actual). Months after the as-of month
@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from kpixl.report import _T, _lines, _num, _rows
+from kpixl.app.report import _T, _lines, _num, _rows
 
 __all__ = ["html", "svg_chart"]
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
-
-from kpixl.rounding import sheet_op
 
 __all__ = [
     "BinOp",
@@ -22,7 +20,6 @@ __all__ = [
     "Neg",
     "Num",
     "Ref",
-    "evaluate",
     "is_product_of_ids",
     "is_sum_of_ids",
     "parse",
@@ -131,27 +128,6 @@ def refs(expr: Expr) -> Iterator[str]:
     elif isinstance(expr, BinOp):
         yield from refs(expr.left)
         yield from refs(expr.right)
-
-
-def evaluate(expr: Expr, value: Mapping[str, float] | Callable[[str], float]) -> float:
-    """Evaluate a formula on values by id as a spreadsheet does: floating point, and a sum or
-    difference that cancels to about 15 digits is exactly 0 (:func:`kpixl.rounding.sheet_op`),
-    the same arithmetic as :func:`kpixl.engine.recipe.evaluate`.
-
-    Raises ZeroDivisionError on a division by zero.
-    """
-    get = value if callable(value) else value.__getitem__
-    return _eval(expr, get)
-
-
-def _eval(expr: Expr, get: Callable[[str], float]) -> float:
-    if isinstance(expr, Num):
-        return expr.value
-    if isinstance(expr, Ref):
-        return get(expr.id)
-    if isinstance(expr, Neg):
-        return -_eval(expr.operand, get)
-    return sheet_op(expr.op, _eval(expr.left, get), _eval(expr.right, get))
 
 
 def is_sum_of_ids(expr: Expr) -> bool:

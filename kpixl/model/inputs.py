@@ -1,5 +1,4 @@
-"""The plan as a workbook now holds it: the plan stored in ``_kpixl`` with the current value of
-every input cell applied (``kpixl pull``, and the starting point of ``kpixl report``).
+"""Input cells as plan fields: read one from a plan mapping, or apply the workbook's values.
 
 Input keys (the ``input:<key>`` rows of ``_kpixl``) map onto plan fields:
 
@@ -20,16 +19,13 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from kpixl.errors import PlanError, WorkbookError
-from kpixl.model import Plan
-from kpixl.plan_dict import plan_to_dict
+from kpixl.errors import PlanError
+from kpixl.model.plan import Plan
 
-__all__ = ["apply_inputs", "input_value", "pull", "workbook_plan", "workbook_plan_dict"]
+__all__ = ["apply_inputs", "input_value", "plan_from_dict", "tidy"]
 
 
 def input_value(d: Mapping[str, Any], key: str) -> tuple[bool, Any]:
@@ -83,20 +79,15 @@ def apply_inputs(d: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, A
     """A copy of plan mapping ``d`` with input ``values`` applied (unknown keys are skipped)."""
     out = copy.deepcopy(dict(d))
     for key, value in values.items():
-        _set(out, key, _tidy(value))
+        _set(out, key, tidy(value))
     return out
 
 
-def _tidy(v: Any) -> Any:
+def tidy(v: Any) -> Any:
     """Whole floats as ints, so a pulled plan reads ``120000000`` rather than ``120000000.0``."""
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
         return int(v)
     return v
-
-
-def workbook_plan_dict(data: Any) -> dict[str, Any]:
-    """The plan mapping of a :class:`~kpixl.reader.WorkbookData` with its current inputs."""
-    return apply_inputs(plan_to_dict(data.plan), data.current)
 
 
 def plan_from_dict(d: Mapping[str, Any], source: str) -> Plan:
@@ -104,57 +95,9 @@ def plan_from_dict(d: Mapping[str, Any], source: str) -> Plan:
     JSON's lines mean nothing to a user)."""
     from dataclasses import replace
 
-    from kpixl.loader import loads
+    from kpixl.model.loader import loads
 
     try:
         return loads(json.dumps(d, ensure_ascii=False), source=source)
     except PlanError as exc:
         raise PlanError([replace(p, line=None) for p in exc.problems]) from None
-
-
-def workbook_plan(data: Any) -> Plan:
-    """The Plan a workbook now holds; PlanError names the workbook when an input is invalid."""
-    return plan_from_dict(workbook_plan_dict(data), f"{data.path.name}")
-
-
-def _tidy_all(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _tidy_all(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_tidy_all(v) for v in x]
-    return _tidy(x)
-
-
-def plan_yaml(d: Mapping[str, Any]) -> str:
-    """A plan mapping as YAML text (keys in plan order, any language as is)."""
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        """Lists of plain values in one line (``[1, 1, 1]``), mappings in blocks."""
-
-    def short_list(dumper: yaml.SafeDumper, items: list[Any]) -> Any:
-        flat = all(not isinstance(x, dict | list) for x in items)
-        return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flat)
-
-    Dumper.add_representer(list, short_list)
-    return yaml.dump(_tidy_all(dict(d)), Dumper=Dumper, allow_unicode=True, sort_keys=False,
-                     default_flow_style=False, width=100)
-
-
-def pull(workbook: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
-         force: bool = False) -> Path:
-    """Write the plan as ``workbook`` holds it to ``out`` (default: the workbook's stem with
-    ``.yaml``); refuse to overwrite an existing file unless ``force``. Return the path."""
-    from kpixl.reader import read_workbook
-    from kpixl.writer import atomic_path
-
-    data = read_workbook(Path(workbook))
-    target = Path(out) if out is not None else Path(workbook).with_suffix(".yaml")
-    if target.exists() and not force:
-        raise WorkbookError(f"{target}: already exists; use --force to overwrite it")
-    d = workbook_plan_dict(data)
-    plan_from_dict(d, data.path.name)  # what is written must load (PlanError otherwise)
-    text = f"# pulled by kpixl from {data.path.name}\n" + plan_yaml(d)
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return target

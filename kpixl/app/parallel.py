@@ -1,4 +1,7 @@
-"""``kpixl build plans/*.yaml -j N``: build many plans in parallel processes.
+"""``kpixl build plans/*.yaml [-j N]``: build many plans, in N parallel processes (N = 1: here).
+
+This is the one multi-plan path: with ``-j 1`` the plans are built one after the other in this
+process, with the same output checks, order and messages as in parallel.
 
 Each plan succeeds or fails on its own: a failure prints its error on stderr and the other plans
 are still built; the exit code is 1 when any plan failed. Paths are printed on stdout in the
@@ -23,7 +26,7 @@ BAR_WIDTH = 30
 
 def _build_one(plan: str, target: str, xlwings: str, force: bool) -> tuple[bool, str]:
     """Worker: (True, path written) or (False, error text). Never raises for a plan's fault."""
-    from kpixl.api import build
+    from kpixl.app.build import build
     from kpixl.errors import KpixlError
 
     try:
@@ -96,7 +99,12 @@ def build_many(plans: Sequence[str | os.PathLike[str]], outdir: Path, *, jobs: i
 
     bar.done = len(results)
     flush()
-    if todo:
+    if todo and jobs <= 1:
+        for i, plan_text, target_text in todo:
+            results[i] = _build_one(plan_text, target_text, xlwings, force)
+            bar.done += 1
+            flush()
+    elif todo:
         workers = max(1, min(jobs, len(todo)))
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
         pending: dict[Future[tuple[bool, str]], tuple[int, str]] = {}

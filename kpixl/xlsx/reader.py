@@ -235,7 +235,7 @@ def _meta(path: Path, wb: Any) -> tuple[str, str, dict[str, Any]]:
 
 
 def _plan(path: Path, text: str) -> Plan:
-    from kpixl.loader import loads
+    from kpixl.model.loader import loads
 
     try:
         return loads(text, source=f"{path.name}[{META_SHEET}]")
