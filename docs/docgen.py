@@ -18,13 +18,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from kpixl.model.checker import num
 from kpixl.model.schema import (
     CURRENCY_PATTERN,
     ID_PATTERN,
     RESERVED_IDS,
     TABLES,
     FieldSpec,
-    num,
 )
 
 __all__ = [
@@ -362,11 +362,11 @@ _INTRO = {
 # Plan format reference (v1)
 
 A plan is one YAML file (UTF-8, a BOM allowed) from which kpixl back-calculates the targets and
-writes the workbook. The tables below are generated from the field tables in `kpixl/schema.py`;
-the loader validates plans with the same tables and `kpixl schema` turns them into the JSON
-Schema for editor completion, so this page cannot drift from the code. The [method](method.md)
-explains what the keys are for; [getting started](getting-started.md) walks through a plan from
-template to workbook.
+writes the workbook. The tables below are generated from the field tables in
+`kpixl/model/schema.py`; the loader validates plans with the same tables and `kpixl schema`
+turns them into the JSON Schema for editor completion, so this page cannot drift from the code.
+The [method](method.md) explains what the keys are for; [getting started](getting-started.md)
+walks through a plan from template to workbook.
 
 ## Example (the seed article's sales funnel: 12 orders a year)
 """,
@@ -375,7 +375,7 @@ template to workbook.
 
 プランは UTF-8 の YAML ファイル 1 つです（BOM 付きも可）。
 kpixl はこのファイルから目標を逆算し、ブックを書き出します。
-このページの表は `kpixl/schema.py` のフィールド定義から生成しています。
+このページの表は `kpixl/model/schema.py` のフィールド定義から生成しています。
 ローダーの検証も、`kpixl schema` が出力する JSON Schema（エディタの補完用）も同じ定義を使うので、
 このページと実装が食い違うことはありません。
 手法そのものの説明は [手法の解説](method.ja.md) を、
@@ -515,7 +515,7 @@ def _plan_format_intro(lang: Lang) -> list[str]:
 
 def plan_format(lang: Lang = "en") -> str:
     """The plan-format reference in ``lang`` (``en`` or ``ja``), as markdown."""
-    lines = [_NOTICE[lang].format(source="kpixl/schema.py"), "", *_plan_format_intro(lang)]
+    lines = [_NOTICE[lang].format(source="kpixl/model/schema.py"), "", *_plan_format_intro(lang)]
     header = [_w(k, lang) for k in ("key", "type", "required", "default", "allowed",
                                     "description")]
     for table in TABLES:

@@ -251,7 +251,7 @@ def test_user_sheet_with_one_far_away_cell_is_bounded(wb: Path) -> None:
     book.save(wb)
     proc = kpixl("report", wb, cwd=wb.parent)
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
-    assert proc.returncode in (0, 1)
+    assert proc.returncode == 0, proc.stderr[-2000:]
 
 
 def test_pdca_row_far_down_is_read_quickly(wb: Path) -> None:
@@ -264,7 +264,7 @@ def test_pdca_row_far_down_is_read_quickly(wb: Path) -> None:
     t0 = time.monotonic()
     proc = kpixl("report", wb, cwd=wb.parent)
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
-    assert proc.returncode in (0, 1)
+    assert proc.returncode == 0, proc.stderr[-2000:]
     assert time.monotonic() - t0 < 10
 
 

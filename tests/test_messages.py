@@ -17,10 +17,11 @@ from kpixl.engine.smart import smart_checks
 from kpixl.engine.solve import solve
 from kpixl.errors import PlanError, Problem
 from kpixl.messages import MESSAGES, locale_of_text, msg
+from kpixl.model.checker import formula_message
 from kpixl.model.expr import ExprError
 from kpixl.model.expr import parse as parse_formula
 from kpixl.model.loader import ERROR_CODES, load, loads
-from kpixl.model.schema import TABLES, formula_message
+from kpixl.model.schema import TABLES
 
 PLANS = Path(__file__).parent / "plans"
 KPIXL = Path(sys.executable).parent / "kpixl"

@@ -293,6 +293,9 @@ def test_writer_takes_a_vba_project_as_bytes(tmp_path: Path) -> None:
     from kpixl.xlsx.writer import write_workbook
 
     write_workbook(build_layout(solve(load(SEED))), tmp_path / "c.xlsm", vba_project=vba)
+    with zipfile.ZipFile(tmp_path / "c.xlsm") as zf:
+        assert zf.read("xl/vbaProject.bin") == vba
+        assert "macroEnabled" in zf.read("[Content_Types].xml").decode()
 
 
 # -- columns a user added right of the PDCA table -------------------------------------------------

@@ -243,17 +243,8 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
     _extra_sheets(layout, data, merged, lost, res)
     if backup:
         res.backup = _backup(data.path, now)
-    vba = None if data.vba_project is None else _Vba(data.vba_project)
-    write_workbook(layout, target, vba_project=vba)
+    write_workbook(layout, target, vba_project=data.vba_project)
     return res
-
-
-class _Vba(bytes):
-    """The VBA project's bytes, also readable as a stream: ``write_workbook`` hands its
-    ``vba_project`` to XlsxWriter as a stream (``is_stream=True``), which calls ``getvalue()``."""
-
-    def getvalue(self) -> bytes:
-        return bytes(self)
 
 
 def _controls(layout: WorkbookLayout, data: WorkbookData, plan: Plan, target: Path) -> None:

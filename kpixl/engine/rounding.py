@@ -16,9 +16,9 @@ import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 
 __all__ = [
+    "agree12",
     "excel_round",
     "guard",
-    "round_dir",
     "round_down",
     "round_nearest",
     "round_up",
@@ -72,9 +72,12 @@ def round_nearest(x: float) -> float:
     return _int_round(x, ROUND_HALF_UP)
 
 
-def round_dir(x: float, direction: str) -> float:
-    """Round by direction name: ``up``, ``down`` or ``nearest``."""
-    return {"up": round_up, "down": round_down, "nearest": round_nearest}[direction](x)
+def agree12(a: float | None, b: float | None) -> bool:
+    """Both blank, or numbers equal to 12 significant digits: the one test of "unchanged" for a
+    value that went through a spreadsheet (which keeps about 15 digits) and came back."""
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300)
 
 
 

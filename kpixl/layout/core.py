@@ -46,9 +46,6 @@ class CellRef:
     def right(self, k: int = 1) -> CellRef:
         return CellRef(self.sheet, self.row, self.col + k)
 
-    def to(self, other: CellRef) -> RangeRef:
-        return RangeRef(self.sheet, self.row, self.col, other.row, other.col)
-
 
 @dataclass(frozen=True, slots=True)
 class RangeRef:
@@ -118,7 +115,6 @@ class Sheet:
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
     print_title_rows: tuple[int, int] | None = None
-    tab_color: str | None = None
     comments: dict[tuple[int, int], str] = field(default_factory=dict)
     buttons: list[dict[str, Any]] = field(default_factory=list)
     """Form buttons (XlsxWriter ``insert_button`` options plus ``row``/``col``): classic macros."""

@@ -23,8 +23,8 @@ from typing import Any
 from kpixl.errors import PlanError, Problem
 from kpixl.messages import LOCALES, locale_of_text, msg
 from kpixl.model import Funnel, Kfs, Node, Period, Plan, Thresholds, _yaml
+from kpixl.model.checker import INVALID, Checker, num, suggest
 from kpixl.model.expr import Expr, is_sum_of_ids, refs
-from kpixl.model.schema import INVALID, Checker, num, suggest
 
 __all__ = ["ERROR_CODES", "MAX_BYTES", "load", "loads"]
 

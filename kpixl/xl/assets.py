@@ -32,18 +32,10 @@ from pathlib import Path
 
 from kpixl.errors import KpixlError
 
-__all__ = ["INSTALL_HINT", "VbaBytes", "procedures", "require_xlwings", "vba_modules",
+__all__ = ["INSTALL_HINT", "procedures", "require_xlwings", "vba_modules",
            "vba_project", "xlwings_dir", "xlwings_version"]
 
 INSTALL_HINT = 'xlwings is not installed; run: pip install "kpixl[xlwings]"'
-
-
-class VbaBytes(bytes):
-    """The project's bytes, readable as an in-memory stream (XlsxWriter's
-    ``add_vba_project(..., is_stream=True)`` calls ``getvalue()``)."""
-
-    def getvalue(self) -> bytes:
-        return bytes(self)
 
 
 def _find_xlwings() -> Path | None:
@@ -74,13 +66,13 @@ def xlwings_version() -> str:
         raise KpixlError(INSTALL_HINT) from None
 
 
-def vba_project(*, standalone: bool = False) -> VbaBytes:
+def vba_project(*, standalone: bool = False) -> bytes:
     """``xl/vbaProject.bin`` of xlwings' quickstart workbook (add-in or standalone flavour)."""
     name = "quickstart_standalone.xlsm" if standalone else "quickstart.xlsm"
     path = xlwings_dir() / name
     try:
         with zipfile.ZipFile(path) as z:
-            return VbaBytes(z.read("xl/vbaProject.bin"))
+            return z.read("xl/vbaProject.bin")
     except (OSError, KeyError, zipfile.BadZipFile) as e:
         raise KpixlError(f"{path}: cannot read xlwings' VBA project ({e}); reinstall xlwings "
                          f"{xlwings_version()}") from None

@@ -22,13 +22,13 @@ for an ``xlwings.Book`` (classic: the companion ``<workbook>.py``; Lite: ``main.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kpixl.engine.gap import attribute
+from kpixl.engine.rounding import agree12
 from kpixl.engine.smart import LETTERS, smart_checks
 from kpixl.engine.tracking import window_target
 from kpixl.errors import KpixlError, WorkbookError
@@ -116,12 +116,6 @@ def _t(st_or_locale: State | str, key: str, **fmt: Any) -> str:
     return _MSG["ja" if locale == "ja" else "en"][key].format(**fmt)
 
 
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
-
-
 def _fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 or v == int(v) else f"{v:,.4g}"
 
@@ -190,7 +184,7 @@ def replan(book: BookLike, *, reason: str | None = None, today: dt.date | None =
         formulas = book.formulas(sheet, r0, c0, 1, n)
         for m in range(a, n):
             new = nt.catch_up[m]
-            if new is None or _same(new, nt.effective[m]):
+            if new is None or agree12(new, nt.effective[m]):
                 continue
             r, c = cells[m]
             raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
@@ -200,7 +194,7 @@ def replan(book: BookLike, *, reason: str | None = None, today: dt.date | None =
             if raw not in (None, "") and not is_number(raw):
                 kept["text"] += 1
                 continue
-            if formulas is None and raw not in (None, "") and not _same(
+            if formulas is None and raw not in (None, "") and not agree12(
                     raw, written_before.get((node_id, labels[m]))):
                 kept["unknown"] += 1
                 continue
@@ -363,7 +357,7 @@ def import_actuals(book: BookLike, path: str | None = None, *, folder: str | Non
         if raw in (None, ""):
             book.write(sheet, r, c, [[v]])
             written += 1
-        elif not (is_number(raw) and _same(float(raw), v)):
+        elif not (is_number(raw) and agree12(float(raw), v)):
             kept += 1
     msg = _t(st, "imported", n=written, file=p.name)
     return msg + (_t(st, "kept_actuals", n=kept) if kept else "")

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kpixl.engine.rounding import agree12
 from kpixl.errors import KpixlError, WorkbookError
 from kpixl.model import Plan
 
@@ -125,7 +126,7 @@ def same_value(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
     if _is_number(a) and _is_number(b):
-        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-300)
+        return agree12(float(a), float(b))
     return bool(a == b)
 
 
