@@ -1,4 +1,4 @@
-"""The workbook's tracking equals an independent reading of the spec, after LibreOffice recalculates.
+"""The workbook's tracking equals an independent reading of the spec, after recalculation.
 
 ``tests/tracking_ref.py`` implements plan-format.md "Tracking" from the text alone. Here real
 workbooks are built from templates and test plans, actuals are typed into them with openpyxl as a

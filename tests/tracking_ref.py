@@ -12,6 +12,7 @@ Gnumeric recalculate it. Plain floats; blanks are None.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ def from_solution(solution: object) -> RefPlan:
     links: list[Link] = []
     for funnel in plan.funnels:
         stages = funnel.stages
-        for lower, upper in zip(stages, stages[1:], strict=False):
+        for lower, upper in itertools.pairwise(stages):
             f = plan.nodes[upper].formula
             if isinstance(f, ex.BinOp) and f.op == "*":
                 ids = [getattr(f.left, "id", None), getattr(f.right, "id", None)]
