@@ -10,7 +10,10 @@ from dataclasses import dataclass, replace
 
 from hypothesis import strategies as st
 
-__all__ = ["FunnelPlan", "funnel_plans", "rates", "seasonalities", "weights"]
+__all__ = [
+    "FunnelPlan", "confidences", "funnel_plans", "probabilities", "rates", "seasonalities",
+    "small_targets", "weights",
+]
 
 # A conversion rate in (0.01, 1], in steps of 0.001 (what a planner types).
 rates = st.integers(11, 1000).map(lambda k: k / 1000)
@@ -23,6 +26,11 @@ def weights(n: int) -> st.SearchStrategy[tuple[float, ...]]:
 
 
 seasonalities = st.integers(1, 60).flatmap(weights)
+
+# The confidence count's inputs: a bottom-stage target, a success probability, a confidence.
+small_targets = st.integers(1, 40)
+probabilities = st.floats(0.05, 1.0, allow_nan=False)
+confidences = st.floats(0.01, 0.99, allow_nan=False)
 
 
 @dataclass(frozen=True)
