@@ -5,9 +5,10 @@
 #
 # 1. Uses the active virtualenv, or creates/reuses .venv (python3 -m venv) in the project root.
 # 2. pip install -e '.[dev]'  (set KPIXL_SKIP_INSTALL=1 to skip when nothing changed).
-# 3. Installs LibreOffice Calc + fonts with apt-get when `soffice` is missing and we are root
-#    (or `sudo -n` works); otherwise prints how to install it. Without LibreOffice the
-#    recalculation tests FAIL, unless KPIXL_ALLOW_NO_LIBREOFFICE=1 makes them skip.
+# 3. Installs LibreOffice Calc + fonts (and Gnumeric, the second engine) with apt-get when
+#    `soffice` (`ssconvert`) is missing and we are root (or `sudo -n` works); otherwise prints how
+#    to install them. Without them the recalculation tests FAIL, unless
+#    KPIXL_ALLOW_NO_LIBREOFFICE=1 makes the LibreOffice ones skip.
 # 4. Runs `python -m pytest "$@"` and exits with pytest's exit code.
 set -euo pipefail
 
@@ -75,6 +76,16 @@ if ! command -v soffice >/dev/null 2>&1; then
         note "could not install LibreOffice (needs root or passwordless sudo, and apt-get)." \
             "Install it with: sudo apt-get install -y --no-install-recommends ${LO_PACKAGES[*]}." \
             "Recalculation tests will fail; set KPIXL_ALLOW_NO_LIBREOFFICE=1 to skip them."
+    fi
+fi
+
+# --- Gnumeric (the second, independent spreadsheet engine) --------------------------------
+if ! command -v ssconvert >/dev/null 2>&1; then
+    note "ssconvert not found: trying to install gnumeric"
+    if ! apt_install gnumeric; then
+        note "could not install Gnumeric (needs root or passwordless sudo, and apt-get)." \
+            "Install it with: sudo apt-get install -y --no-install-recommends gnumeric." \
+            "The Gnumeric recalculation tests will fail."
     fi
 fi
 
