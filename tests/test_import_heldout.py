@@ -155,7 +155,9 @@ def test_a_rate_written_as_a_percent_number_is_refused_with_the_fix(workbook: Pa
 def test_an_unknown_name_is_refused_with_the_nearest_names_and_kpixl_ids(workbook: Path) -> None:
     file = workbook.parent / "name.csv"
     file.write_text("KPI,2026-04\n問い合わせ数,12\n", encoding="utf-8")
-    refused(workbook, file, "問い合わせ数", "問い合わせ件数", "kpixl ids")
+    err = refused(workbook, file, "問い合わせ数", "問い合わせ件数")
+    # a small plan lists every name; a large one the nearest and where the rest are
+    assert "kpixl ids" in err or all(name in err for name in NAMES.values()), err
 
 
 def test_kpixl_ids_lists_every_kpi(workbook: Path) -> None:
