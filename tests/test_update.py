@@ -242,13 +242,12 @@ def test_a_classic_workbook_keeps_its_vba_project_byte_for_byte(tmp_path: Path) 
     xlwings = pytest.importorskip("xlwings")
     with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart.xlsm") as zf:
         vba = zf.read("xl/vbaProject.bin")
-    from kpixl.app.update import _Vba
     from kpixl.engine.solve import solve
     from kpixl.layout import build_layout
     from kpixl.xlsx.writer import write_workbook
 
     wb = write_workbook(build_layout(solve(load(SEED))), tmp_path / "classic.xlsm",
-                        vba_project=_Vba(vba))
+                        vba_project=vba)
     update(SEED, wb)
     with zipfile.ZipFile(wb) as zf:
         assert zf.read("xl/vbaProject.bin") == vba
