@@ -197,11 +197,13 @@ def test_review_waits_for_a_closed_month(book) -> None:
 
 # -- SMART ----------------------------------------------------------------------------------------
 def test_smart_refresh_rewrites_marks_on_the_protected_sheet(book, tmp_path) -> None:
+    """The marks and messages are unlocked cells of the still protected sheet: written
+    without lifting the protection (xlwings Lite and Server cannot lift it)."""
     fresh = _book(load(WORKED), tmp_path).read("SMART")
-    with book.unprotected("SMART"):
-        book.write("SMART", 3, 2, [["x", "x", "x", "x", "x", "stale"]])
+    book.write("SMART", 3, 2, [["x", "x", "x", "x", "x", "stale"]])
     scripts.refresh_smart(book)
     assert book.read("SMART") == fresh
+    assert book.wb["SMART"].protection.sheet
 
 
 def test_smart_refresh_follows_an_input_changed_in_the_workbook(tmp_path) -> None:
@@ -215,9 +217,11 @@ def test_smart_refresh_follows_an_input_changed_in_the_workbook(tmp_path) -> Non
     assert "R: " in before["new"][7] and "R: " not in after["new"][7]
 
 
-def test_smart_refresh_fails_without_lifting_protection(book) -> None:
+def test_smart_ids_and_names_stay_locked(book) -> None:
     with pytest.raises(PermissionError):
-        book.write("SMART", 3, 2, [["x"]])
+        book.write("SMART", 3, 0, [["x"]])
+    with pytest.raises(PermissionError):
+        book.write("SMART", 3, 1, [["x"]])
 
 
 # -- import ---------------------------------------------------------------------------------------
