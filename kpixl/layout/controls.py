@@ -69,14 +69,17 @@ _TEXT = {
            "help_classic": "Choose an action, then click Run. Needs Python with kpixl and the "
                            "xlwings add-in (see docs/xlwings.md); keep {py} beside this file.",
            "help_lite": "Choose an action, then click Run. Needs the xlwings Lite add-in with "
-                        "the main.py and requirements.txt below (see docs/xlwings.md)."},
+                        "the main.py and requirements.txt below; the first line of "
+                        "requirements.txt must be the address of a kpixl wheel (see "
+                        "docs/xlwings.md)."},
     "ja": {"title": "操作（xlwings）", "action": "操作", "csv": "CSVファイル（取込）",
            "reason": "理由（目標履歴）", "result": "前回の結果", "run": "実行",
            "help_classic": "操作を選んで「実行」を押します。kpixl入りのPythonとxlwingsアドインが"
                            "必要です（docs/xlwings.md）。"
                            "{py} をこのファイルと同じフォルダに置いてください。",
            "help_lite": "操作を選んで「実行」を押します。xlwings Liteアドインに下の main.py と "
-                        "requirements.txt を貼り付けてください（docs/xlwings.md）。"},
+                        "requirements.txt を貼り付けてください。requirements.txt の1行目は"
+                        "kpixlのwheelのアドレスにします（docs/xlwings.md）。"},
 }
 
 _RESULT_STYLE = "xl_result"
