@@ -174,7 +174,8 @@ def test_replan_twice_updates_what_it_wrote_and_keeps_what_was_typed(
     assert rows == [("new", NAME, "2025-12", 1, 2, REASON), ("new", NAME, "2025-12", 2, 1, REASON),
                     ("new", NAME, "2026-01", 1, 0, REASON)]
     replans = [m for a, m in s.messages if a == "replan"]
-    kept = ("手入力の上書きセル 1 件" if locale == "ja" else "Kept 1 override cell(s) entered by hand")
+    kept = ("手入力の上書きセル 1 件" if locale == "ja"
+            else "Kept 1 override cell(s) entered by hand")
     assert kept not in replans[0] and kept in replans[1]
 
 

@@ -49,6 +49,7 @@ def call(module: Any, name: str, *args: Any) -> Any:
     def grid(a: Any) -> Any:
         return a if isinstance(a, list) else [[a]]
 
+    xlremote.remote_engine()
     data = {"func_name": name, "args": [grid(a) for a in args], "version": xlwings.__version__,
             "client": "Office.js", "runtime": "1.4", "culture_info_name": "en-US",
             "date_format": "M/d/yyyy"}

@@ -40,17 +40,19 @@ from kpixl.xlsx.reader import parse_range
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-import xlwings  # noqa: E402  (the license key must be set first)
+import xlwings  # the license key must be set first
 
 
 def remote_engine() -> Any:
-    """xlwings' remote engine, registered even when xlwings was imported before the license key
-    was set (its PRO engines register at import)."""
+    """xlwings' remote engine (and the officejs engine its conversions use), registered even when
+    xlwings was imported before the license key was set (its PRO engines register at import)."""
     from xlwings.main import Engine
-    from xlwings.pro import _xlremote
+    from xlwings.pro import _xlofficejs, _xlremote
 
-    if "remote" not in [e.name for e in xlwings.engines]:
-        xlwings.engines.add(Engine(impl=_xlremote.engine))
+    have = [e.name for e in xlwings.engines]
+    for name, impl in (("remote", _xlremote.engine), ("officejs", _xlofficejs.engine)):
+        if name not in have:
+            xlwings.engines.add(Engine(impl=impl))
     return xlwings.engines["remote"]
 
 
@@ -182,7 +184,8 @@ class Refused(AssertionError):
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?"
+                   r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
 class Excel:
