@@ -2,7 +2,9 @@
 ``--xlwings lite|classic`` needs besides its sheets.
 
     functions   KPIXL_* user functions (one-line adapters over the engine)
-    scripts     button actions (re-plan, versions, PDCA review, SMART, CSV import)
+    scripts     button actions (re-plan, versions, PDCA review, SMART) and the dispatch
+    importing   the CSV import button (a path under classic xlwings; pasted CSV everywhere)
+    tables      the sheets the actions append to; month labels and text kept as text
     book        the small workbook adapter the scripts act on (xlwings; openpyxl in tests)
     state       a kpixl workbook read through the adapter
     assets      xlwings' VBA project, read from the installed package
