@@ -78,6 +78,23 @@ def named(wb: Any, name: str) -> list[Any]:
             for c in range(c0, c1 + 1)]
 
 
+def overlaps(actions: list[dict[str, Any]]) -> list[tuple[str, int, int, int]]:
+    """(action, sheet position, row, column) of every cell that one click writes twice: each
+    range is to be written once, whether reads see earlier writes or not."""
+    seen: set[tuple[int, int, int]] = set()
+    twice = []
+    for a in actions:
+        if a["func"] != "setValues":
+            continue
+        for i in range(a["row_count"]):
+            for j in range(a["column_count"]):
+                cell = (a["sheet_position"], a["start_row"] + i, a["start_column"] + j)
+                if cell in seen:
+                    twice.append(("setValues", *cell))
+                seen.add(cell)
+    return twice
+
+
 class Session:
     """One workbook clicked through: its file, the main.py module, every click's message and
     every conversion Excel would have made."""
@@ -90,6 +107,7 @@ class Session:
         self.messages: list[tuple[str, str]] = []
         self.converted: list[tuple[str, str, str, str]] = []
         self.rounds: list[openpyxl.Workbook] = []
+        self.overlaps: list[tuple[str, int, int, int]] = []
         put(self.path, "act_new", ORDERS_TO_SEPT)
         put(self.path, "in_asof", [6])
         put(self.path, NAMES["reason"], [REASON])
@@ -106,6 +124,7 @@ class Session:
     def click(self, recalculated: Path) -> None:
         data = xlremote.payload(self.path, recalculated, names=self.names)
         actions = xlremote.run_button(self.module, data)
+        self.overlaps += overlaps(actions)
         excel = xlremote.Excel(self.path)
         excel.apply(actions)  # raises Refused for a write Excel would refuse
         excel.save()
@@ -153,6 +172,7 @@ def test_every_write_is_one_excel_accepts_and_no_text_turns_into_a_formula(
     # Excel's conversions: only the Date columns' dates (yyyy-mm-dd), never a month label or
     # user text; no formula
     assert [c for c in s.converted if c[0] != "date"] == []
+    assert s.overlaps == []
     assert all(len(text) == 10 for _, _, _, text in s.converted), s.converted
     assert all(not msg.split(" ", 2)[-1].startswith(("Error", "エラー")) for _, msg in s.messages)
 
