@@ -318,6 +318,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "期限がありません。計画期間内の日付を `due` に指定してください"),
     "smart_t.outside": ("due {due} is outside the plan period {start}..{end}",
                         "期限 {due} が計画期間 {start}〜{end} の外にあります"),
+    # -- issue 15: the xlwings import button (classic, Lite, Server) ---------------------------
+    "xl.csv-none": ('Enter the CSV file\'s path, or the name of a sheet holding the pasted CSV, '
+                    'in the cell next to "CSV file" first.',
+                    "先に「CSVファイル」の隣のセルに、CSVファイルのパスか、CSVを貼り付けた"
+                    "シートの名前を入力してください。"),
+    "xl.csv-none-remote": ('Paste the CSV into a sheet and enter that sheet\'s name in the cell '
+                           'next to "CSV file" first (or paste the CSV text into that cell).',
+                           "先にCSVをシートに貼り付け、そのシート名を「CSVファイル」の隣のセルに"
+                           "入力してください（CSVの文字をそのセルに貼り付けても構いません）。"),
+    "xl.csv-path-remote": ("xlwings {engine} cannot open a file on this computer: paste the "
+                           "CSV into a sheet and enter that sheet's name in the cell next to "
+                           '"CSV file" (or use classic xlwings or `kpixl actuals import`).',
+                           "xlwings {engine} ではこのパソコンのファイルを開けません。CSVを"
+                           "シートに貼り付けて、そのシート名を「CSVファイル」の隣のセルに入力"
+                           "してください（通常版xlwingsか `kpixl actuals import` も使えます）。"),
+    "xl.csv-cell": ("the CSV cell", "CSVセル"),
+    "xl.imported": ("Imported {n} actual(s) from {file}.",
+                    "{file} から実績 {n} 件を取り込みました。"),
+    "xl.kept-actuals": (" Kept {n} cell(s) that already hold a different value.",
+                        " 既に別の値が入っているセル {n} 件はそのままにしました。"),
 }
 
 

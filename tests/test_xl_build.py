@@ -381,3 +381,54 @@ def test_documented_lite_main_py_is_what_the_build_writes(tmp_path: Path, page: 
     documented = [b for b in _fenced(page, "python") if "@script(" in b]
     assert documented == [built]
     assert lite_requirements() in _fenced(page, "text")
+
+
+# -- the Lite requirements.txt names what an index serves -----------------------------------------
+def test_lite_requirements_name_a_wheel_address_and_kpixl_s_dependencies(monkeypatch: Any
+                                                                         ) -> None:
+    from importlib.metadata import requires
+
+    from kpixl.xl import WHEEL_PLACEHOLDER, check_lite_requirements, lite_requirements
+
+    monkeypatch.delenv("KPIXL_LITE_WHEEL", raising=False)
+    lines = lite_requirements().splitlines()
+    assert lines[0] == WHEEL_PLACEHOLDER and ".invalid/" in lines[0]
+    assert lines[1:] == [r for r in requires("kpixl") or [] if ";" not in r]
+    assert not any(ln.lower().startswith("kpixl") for ln in lines)
+    check_lite_requirements(lite_requirements())
+
+
+def test_lite_build_takes_the_wheel_address_from_the_environment(tmp_path: Path,
+                                                                 monkeypatch: Any) -> None:
+    from kpixl._version import __version__
+
+    url = f"https://files.example.com/dist/kpixl-{__version__}-py3-none-any.whl"
+    monkeypatch.setenv("KPIXL_LITE_WHEEL", url)
+    out = write(solve(load(WORKED)), tmp_path / "p.xlsx", xlwings="lite")
+    guide = openpyxl.load_workbook(out).worksheets[0]
+    req = next(c.offset(0, 1).value for row in guide.iter_rows() for c in row
+               if c.value == "requirements.txt")
+    assert req.splitlines()[0] == url
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("kpixl==0.1.0\n", "kpixl is not on PyPI"),
+    ("https://example.com/kpixl.zip\n", "must be the https:// address of a kpixl wheel"),
+    ("https://example.com/kpixl-0.0.1-py3-none-any.whl\n", "the wheel is kpixl 0.0.1"),
+    ("surely-not-a-kpixl-dependency>=1\n", "cannot be resolved"),
+])
+def test_a_requirement_lite_cannot_install_is_refused(text: str, says: str) -> None:
+    from kpixl.xl import check_lite_requirements
+
+    with pytest.raises(KpixlError, match=re.escape(says)):
+        check_lite_requirements(text)
+
+
+def test_a_lite_build_with_a_bad_wheel_address_writes_nothing(tmp_path: Path, monkeypatch: Any,
+                                                               capsys: Any) -> None:
+    monkeypatch.setenv("KPIXL_LITE_WHEEL", "http://example.com/kpixl.whl")
+    out = tmp_path / "p.xlsx"
+    code = cli(["build", str(WORKED), "-o", str(out), "--xlwings", "lite"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "KPIXL_LITE_WHEEL" in err[0]
+    assert not out.exists()

@@ -197,11 +197,13 @@ def test_review_waits_for_a_closed_month(book) -> None:
 
 # -- SMART ----------------------------------------------------------------------------------------
 def test_smart_refresh_rewrites_marks_on_the_protected_sheet(book, tmp_path) -> None:
+    """The marks and messages are unlocked cells of the still protected sheet: written
+    without lifting the protection (xlwings Lite and Server cannot lift it)."""
     fresh = _book(load(WORKED), tmp_path).read("SMART")
-    with book.unprotected("SMART"):
-        book.write("SMART", 3, 2, [["x", "x", "x", "x", "x", "stale"]])
+    book.write("SMART", 3, 2, [["x", "x", "x", "x", "x", "stale"]])
     scripts.refresh_smart(book)
     assert book.read("SMART") == fresh
+    assert book.wb["SMART"].protection.sheet
 
 
 def test_smart_refresh_follows_an_input_changed_in_the_workbook(tmp_path) -> None:
@@ -215,9 +217,11 @@ def test_smart_refresh_follows_an_input_changed_in_the_workbook(tmp_path) -> Non
     assert "R: " in before["new"][7] and "R: " not in after["new"][7]
 
 
-def test_smart_refresh_fails_without_lifting_protection(book) -> None:
+def test_smart_ids_and_names_stay_locked(book) -> None:
     with pytest.raises(PermissionError):
-        book.write("SMART", 3, 2, [["x"]])
+        book.write("SMART", 3, 0, [["x"]])
+    with pytest.raises(PermissionError):
+        book.write("SMART", 3, 1, [["x"]])
 
 
 # -- import ---------------------------------------------------------------------------------------
@@ -343,3 +347,60 @@ def test_state_ignores_text_typed_as_an_actual(book) -> None:
 def test_state_uses_inputs_changed_in_the_workbook(book) -> None:
     put(book, "in_win_rate", [0.25])
     assert read_state(book).solution.total("deals") == 48
+
+
+# -- what Excel does to text, and engines without local files -------------------------------------
+def test_history_month_labels_read_back_when_excel_made_them_dates(tmp_path) -> None:
+    """An older workbook where Excel turned the month label into a date: re-plan still knows the
+    override it wrote (and updates it) instead of keeping it as typed by hand."""
+    lite = _NoFormulas(_book(load(WORKED), tmp_path).wb)
+    september(lite)
+    scripts.replan(lite, today=TODAY)
+    ws = lite.wb["Target History"]
+    assert ws.cell(2, 5).value == "2025-12" and ws.cell(2, 5).number_format == "@"
+    ws.cell(2, 5).value = dt.datetime(2025, 12, 1)
+    put(lite, "act_new", [2, 1, 1, 1, 0, 1])
+    msg = scripts.replan(lite, today=TODAY)
+    assert cells(lite, "ovr_new")[8] == 1 and "entered by hand" not in msg
+
+
+def test_review_recognises_its_row_when_the_month_became_a_date(book) -> None:
+    september(book)
+    scripts.review(book, today=TODAY)
+    book.wb["PDCA"].cell(4, 2).value = dt.datetime(2025, 9, 1)
+    assert scripts.review(book, today=TODAY).startswith("The PDCA review of 2025-09 is already")
+
+
+def test_text_goes_into_text_cells(book) -> None:
+    september(book)
+    scripts.snapshot(book, reason="=not a formula", today=TODAY)
+    ws = book.wb["Target Versions"]
+    assert all(ws.cell(1, c).number_format == "@" for c in range(1, 19))
+    assert [ws.cell(2, c).number_format for c in (3, 4, 5)] == ["@"] * 3
+    assert ws.cell(2, 3).value == "=not a formula"
+    scripts.review(book, today=TODAY)
+    assert [book.wb["PDCA"].cell(4, c).number_format for c in (2, 3, 4, 5, 7, 9)] == ["@"] * 6
+
+
+class _Server(OpenpyxlBook):
+    engine = "server"
+
+
+@pytest.mark.parametrize("path", ["/etc/hostname", "a.csv"])
+def test_off_classic_the_import_refuses_a_path(tmp_path, path: str) -> None:
+    (tmp_path / "a.csv").write_text("id,month,value\nnew,2025-04,1\n", encoding="utf-8")
+    b = _Server(_book(load(WORKED), tmp_path).wb)
+    put(b, NAMES["csv"], [path])
+    msg = scripts.run(b, "import", today=TODAY, folder=str(tmp_path))
+    assert msg.startswith("xlwings server cannot open a file on this computer")
+    assert cells(b, "act_new") == [None] * 12
+
+
+def test_off_classic_the_import_reads_a_pasted_sheet(tmp_path) -> None:
+    b = _Server(_book(load(WORKED), tmp_path).wb)
+    ws = b.wb.create_sheet("Pasted")
+    for row in (["id", dt.datetime(2025, 4, 1), "2025/5"], ["new", 1, "0"]):
+        ws.append(row)
+    put(b, NAMES["csv"], ["Pasted"])
+    assert scripts.run(b, "import", today=TODAY) == "Imported 2 actual(s) from Pasted."
+    assert cells(b, "act_new")[:3] == [1, 0, None]

@@ -14,6 +14,12 @@ The Run button is a form button calling xlwings' ``SampleCall`` macro (``classic
 box hyperlinked to the cell it covers (``lite``: xlwings Lite runs the script bound to that cell
 when the link selects it). For classic workbooks an ``xlwings.conf`` sheet points xlwings at
 the user functions.
+
+What the actions write is unlocked here, because xlwings Lite and Server cannot lift a sheet's
+protection (they have no such action) and Excel refuses a write to a locked cell: the result
+cell of the Guide, and the SMART sheet's marks and messages (:func:`unlock_smart`; the marks get
+their colour from a conditional format, so a refreshed mark is coloured as it reads). The Target
+History and Target Versions sheets are not protected (the scripts create them when missing).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kpixl.layout.core import CellRef, Sheet, WorkbookLayout
+from kpixl.engine.smart import LETTERS
+from kpixl.layout.core import Cell, CellRef, Sheet, WorkbookLayout
 from kpixl.layout.labels import sheet_name
 from kpixl.layout.styles import build_styles
 from kpixl.model import Plan
@@ -31,11 +38,14 @@ __all__ = [
     "CONF_SHEET",
     "MACRO",
     "NAMES",
+    "SMART_FIRST_ROW",
+    "SMART_MARKS",
     "UDF_MODULE",
     "RunButton",
     "action_key",
     "add_controls",
     "add_xlwings_conf",
+    "unlock_smart",
 ]
 
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -59,17 +69,23 @@ _TEXT = {
            "help_classic": "Choose an action, then click Run. Needs Python with kpixl and the "
                            "xlwings add-in (see docs/xlwings.md); keep {py} beside this file.",
            "help_lite": "Choose an action, then click Run. Needs the xlwings Lite add-in with "
-                        "the main.py and requirements.txt below (see docs/xlwings.md)."},
+                        "the main.py and requirements.txt below; the first line of "
+                        "requirements.txt must be the address of a kpixl wheel (see "
+                        "docs/xlwings.md)."},
     "ja": {"title": "操作（xlwings）", "action": "操作", "csv": "CSVファイル（取込）",
            "reason": "理由（目標履歴）", "result": "前回の結果", "run": "実行",
            "help_classic": "操作を選んで「実行」を押します。kpixl入りのPythonとxlwingsアドインが"
                            "必要です（docs/xlwings.md）。"
                            "{py} をこのファイルと同じフォルダに置いてください。",
            "help_lite": "操作を選んで「実行」を押します。xlwings Liteアドインに下の main.py と "
-                        "requirements.txt を貼り付けてください（docs/xlwings.md）。"},
+                        "requirements.txt を貼り付けてください。requirements.txt の1行目は"
+                        "kpixlのwheelのアドレスにします（docs/xlwings.md）。"},
 }
 
 _RESULT_STYLE = "xl_result"
+SMART_FIRST_ROW = 3  # 0-based: the SMART sheet's title, a blank row, the header
+SMART_MARKS = 2  # 0-based column of the first mark (S); the message follows the last (T)
+_MARK_STYLE, _CHECK_STYLE = "xl_smart_mark", "xl_smart_check"
 _BUTTON_ROW = 7  # the Run button's row: below the four named cells
 
 
@@ -158,7 +174,36 @@ def add_controls(layout: WorkbookLayout, plan: Plan, mode: str, *, companion: st
     result = build_styles(plan, {"cell"})["cell"]
     layout.styles[_RESULT_STYLE] = {**result, "italic": True, "font_color": "#404040",
                                     "text_wrap": True, "locked": False}
+    unlock_smart(layout, plan)
     return RunButton(sheet=guide.name, cell=cell, shape=shape)
+
+
+def unlock_smart(layout: WorkbookLayout, plan: Plan) -> None:
+    """Unlock the SMART sheet's marks and messages (what "Refresh the SMART checks" writes);
+    the sheet stays protected, so its ids and names stay locked. A mark's colour comes from a
+    conditional format (✓ green, ! amber) instead of its cell style."""
+    smart = next((s for s in layout.sheets if s.name == sheet_name("smart", plan.locale)), None)
+    if smart is None:
+        return
+    width = len(LETTERS) + 1
+    last = -1
+    for (r, c), cell in list(smart.cells.items()):
+        if r >= SMART_FIRST_ROW and SMART_MARKS <= c < SMART_MARKS + width:
+            style = _CHECK_STYLE if c == SMART_MARKS + len(LETTERS) else _MARK_STYLE
+            smart.cells[(r, c)] = Cell(value=cell.value, formula=cell.formula,
+                                       cached=cell.cached, style=style)
+            last = max(last, r)
+    base = build_styles(plan, {"cell", "good", "warn"})
+    layout.styles.setdefault("good", base["good"])
+    layout.styles.setdefault("warn", base["warn"])
+    layout.styles[_MARK_STYLE] = {**base["cell"], "align": "center", "locked": False}
+    layout.styles[_CHECK_STYLE] = {**base["cell"], "locked": False}
+    if last >= SMART_FIRST_ROW:
+        marks = smart.range(SMART_FIRST_ROW, SMART_MARKS, last,
+                            SMART_MARKS + len(LETTERS) - 1)
+        for text, look in (("✓", "good"), ("!", "warn")):
+            smart.cond_formats.append((marks, {"type": "cell", "criteria": "==",
+                                               "value": f'"{text}"', "format": look}))
 
 
 def add_xlwings_conf(layout: WorkbookLayout) -> Sheet:

@@ -2,7 +2,9 @@
 ``--xlwings lite|classic`` needs besides its sheets.
 
     functions   KPIXL_* user functions (one-line adapters over the engine)
-    scripts     button actions (re-plan, versions, PDCA review, SMART, CSV import)
+    scripts     button actions (re-plan, versions, PDCA review, SMART) and the dispatch
+    importing   the CSV import button (a path under classic xlwings; pasted CSV everywhere)
+    tables      the sheets the actions append to; month labels and text kept as text
     book        the small workbook adapter the scripts act on (xlwings; openpyxl in tests)
     state       a kpixl workbook read through the adapter
     assets      xlwings' VBA project, read from the installed package
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import importlib.util
 import keyword
+import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +32,8 @@ from kpixl.layout.controls import MACRO, RunButton, add_controls, add_xlwings_co
 from kpixl.layout.core import WorkbookLayout
 from kpixl.model import Plan
 
-__all__ = ["COMPANION_MARK", "Prepared", "check_target", "companion_py", "lite_main_py",
+__all__ = ["COMPANION_MARK", "WHEEL_ENV", "WHEEL_PLACEHOLDER", "Prepared",
+           "check_lite_requirements", "check_target", "companion_py", "lite_main_py",
            "lite_requirements", "prepare"]
 
 MODES = ("none", "lite", "classic")
@@ -120,9 +125,68 @@ if __name__ == "__main__":
 '''
 
 
-def lite_requirements() -> str:
-    """requirements.txt for the xlwings Lite editor (xlwings itself is provided by Lite)."""
-    return f"kpixl=={__version__}\n"
+WHEEL_ENV = "KPIXL_LITE_WHEEL"
+WHEEL_PLACEHOLDER = f"https://example.invalid/kpixl-{__version__}-py3-none-any.whl"
+"""Where the kpixl wheel goes until kpixl is on PyPI: ``.invalid`` never resolves (RFC 2606), so
+an unedited file fails loudly in Lite and no package index is ever asked for a name kpixl does
+not own."""
+_RUNTIME = ("PyYAML>=6.0", "openpyxl>=3.1", "XlsxWriter>=3.1", "defusedxml>=0.7")
+_WHEEL = re.compile(r"^https://[^\s#]+/kpixl-(?P<version>[^-/]+)-py3-none-any\.whl$")
+
+
+def _runtime_dependencies() -> list[str]:
+    """kpixl's own requirements (no extras), as the installed package declares them."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        declared = requires("kpixl") or []
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return list(_RUNTIME)
+    return [r for r in declared if ";" not in r] or list(_RUNTIME)
+
+
+def lite_requirements(wheel: str | None = None) -> str:
+    """requirements.txt for the xlwings Lite editor: the kpixl wheel's address (``wheel``, else
+    ``$KPIXL_LITE_WHEEL``, else :data:`WHEEL_PLACEHOLDER` for the user to replace), then the
+    packages kpixl needs, which PyPI serves. kpixl itself is not on PyPI, so a bare
+    ``kpixl==...`` could not be installed; xlwings comes with Lite."""
+    url = wheel or os.environ.get(WHEEL_ENV, "").strip() or WHEEL_PLACEHOLDER
+    return "\n".join([url, *_runtime_dependencies()]) + "\n"
+
+
+def check_lite_requirements(text: str) -> None:
+    """Refuse a requirements.txt that Lite could not install, before anything is written: each
+    line is either the https address of a kpixl wheel of this version (``kpixl-<version>-py3-
+    none-any.whl``) or a package installed here from an index (kpixl's dependencies); never
+    kpixl by name (no index serves it)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        req = line.strip()
+        if not req:
+            continue
+        where = f"requirements.txt line {n} ({req!r})"
+        if "://" in req:
+            m = _WHEEL.match(req)
+            if m is None:
+                raise KpixlError(f"{where}: {WHEEL_ENV} must be the https:// address of a kpixl "
+                                 f"wheel, ending in /kpixl-{__version__}-py3-none-any.whl "
+                                 "(build it with `pip wheel --no-deps .`)")
+            if m.group("version") != __version__:
+                raise KpixlError(f"{where}: the wheel is kpixl {m.group('version')}, this is "
+                                 f"kpixl {__version__}; point {WHEEL_ENV} at a "
+                                 f"kpixl-{__version__} wheel")
+            continue
+        name = re.split(r"[<>=!~ \[;]", req, maxsplit=1)[0]
+        if name.lower().replace("_", "-") == "kpixl":
+            raise KpixlError(f"{where}: kpixl is not on PyPI; name the address of a kpixl "
+                             f"wheel instead (set {WHEEL_ENV})")
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            version(name)
+        except PackageNotFoundError:
+            raise KpixlError(f"{where}: {name} cannot be resolved (not installed here, so "
+                             "not known to come from an index); install it or remove "
+                             "it") from None
 
 
 def lite_main_py(button: RunButton) -> str:
@@ -160,6 +224,8 @@ def prepare(layout: WorkbookLayout, plan: Plan, mode: str, target: Path) -> Prep
         add_xlwings_conf(layout)
         return Prepared(vba_project=vba, button=button,
                         files={target.with_suffix(".py"): companion_py(target.stem)})
+    requirements = lite_requirements()
+    check_lite_requirements(requirements)
     button = add_controls(layout, plan, "lite", main_py=lite_main_py,
-                          requirements=lite_requirements())
+                          requirements=requirements)
     return Prepared(button=button)

@@ -2,11 +2,23 @@
 
 :class:`BookLike` is what :mod:`kpixl.xl.scripts` acts on. Two implementations:
 
-* :class:`XlwingsBook` over an open ``xlwings.Book`` (classic xlwings on Windows and macOS, and
-  xlwings Lite in the browser);
-* :class:`OpenpyxlBook` over an ``openpyxl.Workbook``: the stand-in the tests use. It refuses
-  to write a locked cell of a protected sheet, as Excel does, so a script that would fail in
-  Excel fails in the tests too.
+* :class:`XlwingsBook` over an ``xlwings.Book``: classic xlwings on Windows and macOS, and
+  xlwings' remote engine (``xlwings.Book(json=...)``, the engine behind xlwings Lite and xlwings
+  Server);
+* :class:`OpenpyxlBook` over an ``openpyxl.Workbook``: the quick stand-in of the tests. Like
+  Excel it refuses a write to a locked cell of a protected sheet, and a format change on a
+  protected sheet.
+
+What every engine can do, and so all the scripts rely on (ARCHITECTURE.md, "xlwings' own
+engine"):
+
+* **no unprotect**: the remote engine has no action that lifts a sheet's protection, so a script
+  writes only into unlocked cells (the layout unlocks what an action writes);
+* **reads see the snapshot**: on Lite and Server the values a script reads were sent with the
+  click, and its writes are queued and applied after it returns; so an action reads what it
+  needs first, computes its whole result, then writes each range once;
+* **text stays text only in a Text cell**: Excel turns ``2026-09`` into a date and ``=x`` into a
+  formula on entry, so text goes into cells formatted ``@`` first (:meth:`BookLike.text_format`).
 
 Coordinates are 0-based (row, column); values are 2-D lists (rows of cells) with ``None`` for a
 blank cell. Nothing here knows what a kpixl workbook holds; :mod:`kpixl.xl.state` does.
@@ -14,20 +26,30 @@ blank cell. Nothing here knows what a kpixl workbook holds; :mod:`kpixl.xl.state
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from typing import Any, Protocol
+import os
+import sys
+from typing import Any, Literal, Protocol
 
 from kpixl.xlsx.reader import parse_range
 
-__all__ = ["BookLike", "Grid", "OpenpyxlBook", "XlwingsBook", "append_rows", "cells_of",
-           "last_used_row"]
+__all__ = ["TEXT_FORMAT", "BookLike", "Engine", "Grid", "OpenpyxlBook", "XlwingsBook",
+           "cells_of", "last_used_row"]
 
 Grid = list[list[Any]]
+Engine = Literal["classic", "server", "lite", "file"]
+"""Where a script runs: classic xlwings (Excel on the user's machine), xlwings Server (a remote
+CPython), xlwings Lite (Pyodide in Excel) or a workbook file (the tests' stand-in)."""
+TEXT_FORMAT = "@"
 
 
 class BookLike(Protocol):
     """An open workbook, as the button scripts see it."""
+
+    @property
+    def engine(self) -> Engine:
+        """Where this script runs (what it may do: only classic and file may read local
+        paths)."""
+        ...
 
     def sheet_names(self) -> list[str]:
         """Sheet names, in tab order."""
@@ -43,19 +65,20 @@ class BookLike(Protocol):
 
     def formulas(self, sheet: str, row: int, col: int, rows: int, cols: int) -> Grid | None:
         """Formula text (``=...``) or None per cell of a block; None when this engine cannot
-        tell formulas from values (xlwings Lite reads formulas only asynchronously)."""
+        tell formulas from values (xlwings Lite and Server read formulas only
+        asynchronously)."""
         ...
 
     def write(self, sheet: str, row: int, col: int, values: Grid) -> None:
         """Write a block of values with its top-left cell at (row, col)."""
         ...
 
-    def add_sheet(self, name: str) -> None:
-        """Add an empty sheet after the last one."""
+    def text_format(self, sheet: str, row: int, col: int, rows: int, cols: int) -> None:
+        """Format a block as Text (``@``) so that what is written there next stays text."""
         ...
 
-    def unprotected(self, sheet: str) -> contextlib.AbstractContextManager[None]:
-        """Lift a sheet's protection (kpixl protects without a password) while writing."""
+    def add_sheet(self, name: str) -> None:
+        """Add an empty sheet after the last one."""
         ...
 
 
@@ -76,20 +99,33 @@ def last_used_row(grid: Grid) -> int:
     return -1
 
 
-def append_rows(book: BookLike, sheet: str, rows: Grid) -> int:
-    """Write ``rows`` below the last row that holds a value; return the first row written."""
-    start = last_used_row(book.read(sheet)) + 1
-    book.write(sheet, start, 0, rows)
-    return start
-
-
 # -- xlwings --------------------------------------------------------------------------------------
+def xlwings_engine(book: Any) -> Engine:
+    """Where an ``xlwings.Book`` lives: ``lite`` in Pyodide (``sys.platform == "emscripten"``),
+    ``server`` for xlwings' remote engine (``xlwings.Book(json=...)``: its implementation comes
+    from ``xlwings.pro._xlremote``) or with ``XLWINGS_ON_SERVER=true``, else ``classic``."""
+    if sys.platform == "emscripten":
+        return "lite"
+    impl = getattr(book, "impl", None)
+    module = type(impl).__module__ if impl is not None else ""
+    if os.environ.get("XLWINGS_ON_SERVER", "").lower() == "true" or module.endswith(
+            ("._xlremote", "._xlofficejs")):
+        return "server"
+    return "classic"
+
+
 class XlwingsBook:
-    """:class:`BookLike` over an ``xlwings.Book`` (classic or Lite)."""
+    """:class:`BookLike` over an ``xlwings.Book`` (classic, or the remote engine of Lite and
+    Server)."""
 
     def __init__(self, book: Any) -> None:
         self.book = book
         self._names: dict[str, str] | None = None
+        self._engine = xlwings_engine(book)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.book.sheets]
@@ -116,7 +152,7 @@ class XlwingsBook:
     def formulas(self, sheet: str, row: int, col: int, rows: int, cols: int) -> Grid | None:
         try:
             got = self._range(sheet, row, col, rows, cols).formula
-        except NotImplementedError:  # xlwings Lite: formulas are read asynchronously only
+        except NotImplementedError:  # Lite and Server: formulas are read asynchronously only
             return None
         if not isinstance(got, tuple | list):
             got = ((got,),)
@@ -127,33 +163,13 @@ class XlwingsBook:
         if values:
             self._range(sheet, row, col).value = values
 
+    def text_format(self, sheet: str, row: int, col: int, rows: int, cols: int) -> None:
+        if rows > 0 and cols > 0:
+            self._range(sheet, row, col, rows, cols).number_format = TEXT_FORMAT
+
     def add_sheet(self, name: str) -> None:
         sheets = self.book.sheets
         sheets.add(name, after=sheets[len(sheets) - 1])
-
-    @contextlib.contextmanager
-    def unprotected(self, sheet: str) -> Iterator[None]:
-        api = self.book.sheets[sheet].api
-        lifted = _call(api, "Unprotect") or _call(api, "unprotect")  # Windows COM, macOS
-        try:
-            yield
-        finally:
-            if lifted:  # as the writer protects: formatting of rows and columns allowed
-                _call(api, "Protect", DrawingObjects=True, Contents=True, Scenarios=True,
-                      AllowFormattingColumns=True, AllowFormattingRows=True,
-                      AllowFiltering=True) or _call(api, "protect")
-
-
-def _call(api: Any, method: str, **kwargs: Any) -> bool:
-    """Call an engine-specific method when the engine has it; True when it ran."""
-    f = getattr(api, method, None)
-    if f is None:
-        return False
-    try:
-        f(**kwargs)
-    except Exception:  # not supported by this engine (e.g. xlwings Lite)
-        return False
-    return True
 
 
 # -- openpyxl (tests) -----------------------------------------------------------------------------
@@ -161,13 +177,15 @@ class OpenpyxlBook:
     """:class:`BookLike` over an ``openpyxl.Workbook`` loaded with formulas (not data_only).
 
     Reads give what the file stores: constants, and formula text for formula cells (Excel
-    would give their results; the scripts never rely on formula results). Writes to a locked
-    cell of a protected sheet raise ``PermissionError`` unless inside :meth:`unprotected`.
+    would give their results; the scripts never rely on formula results). A write to a locked
+    cell of a protected sheet, and a format change on a protected sheet, raise
+    ``PermissionError``, as Excel refuses them.
     """
+
+    engine: Engine = "file"
 
     def __init__(self, wb: Any) -> None:
         self.wb = wb
-        self._lifted: set[str] = set()
 
     def sheet_names(self) -> list[str]:
         return list(self.wb.sheetnames)
@@ -190,22 +208,24 @@ class OpenpyxlBook:
 
     def write(self, sheet: str, row: int, col: int, values: Grid) -> None:
         ws = self.wb[sheet]
-        guarded = bool(ws.protection.sheet) and sheet not in self._lifted
-        for i, r in enumerate(values):
-            for j, v in enumerate(r):
-                cell = ws.cell(row + i + 1, col + j + 1)
-                if guarded and cell.protection.locked:
+        cells = [[ws.cell(row + i + 1, col + j + 1) for j in range(len(r))]
+                 for i, r in enumerate(values)]
+        if ws.protection.sheet:  # refuse before writing anything, as Excel does
+            for cell in (c for r in cells for c in r):
+                if cell.protection.locked:
                     raise PermissionError(f"'{sheet}'!{cell.coordinate} is locked on a "
                                           "protected sheet")
+        for r, vs in zip(cells, values, strict=True):
+            for cell, v in zip(r, vs, strict=True):
                 cell.value = v
+
+    def text_format(self, sheet: str, row: int, col: int, rows: int, cols: int) -> None:
+        ws = self.wb[sheet]
+        if ws.protection.sheet and ws.protection.formatCells:
+            raise PermissionError(f"'{sheet}' is protected: its cells cannot be formatted")
+        for r in range(row, row + rows):
+            for c in range(col, col + cols):
+                ws.cell(r + 1, c + 1).number_format = TEXT_FORMAT
 
     def add_sheet(self, name: str) -> None:
         self.wb.create_sheet(name)
-
-    @contextlib.contextmanager
-    def unprotected(self, sheet: str) -> Iterator[None]:
-        self._lifted.add(sheet)
-        try:
-            yield
-        finally:
-            self._lifted.discard(sheet)

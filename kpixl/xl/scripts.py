@@ -13,7 +13,13 @@ line for the ``action_result`` cell:
 * ``review``: one row on the PDCA sheet for the as-of month: the KPIs off track (and at risk),
   and the cause of the KGI's gap (the engine's gap attribution).
 * ``smart``: the SMART sheet's checks recomputed from the inputs as they are now.
-* ``import``: actuals from the CSV file named in ``action_csv``, into empty actual cells only.
+* ``import``: actuals from CSV into empty actual cells only (:mod:`kpixl.xl.importing`: a
+  file path under classic xlwings only; a pasted sheet or text everywhere).
+
+Every action reads what it needs first, computes its whole result, then writes each range once,
+only into unlocked cells, text into Text cells (:mod:`kpixl.xl.book` says why: on xlwings Lite
+and Server reads see the snapshot sent with the click, nothing can lift a sheet's protection,
+and Excel converts text as if typed).
 
 :func:`run` reads the ``action`` dropdown and dispatches; :func:`run_xlwings` is the entry point
 for an ``xlwings.Book`` (classic: the companion ``<workbook>.py``; Lite: ``main.py``).
@@ -22,7 +28,6 @@ for an ``xlwings.Book`` (classic: the companion ``<workbook>.py``; Lite: ``main.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,11 +37,13 @@ from kpixl.engine.rounding import agree12
 from kpixl.engine.smart import LETTERS, smart_checks
 from kpixl.engine.tracking import window_target
 from kpixl.errors import KpixlError, WorkbookError
-from kpixl.layout.controls import ACTIONS, NAMES, action_key
+from kpixl.layout.controls import ACTIONS, NAMES, SMART_FIRST_ROW, SMART_MARKS, action_key
 from kpixl.layout.labels import label, sheet_name
 from kpixl.layout.sheets_lists import PDCA_HEADS, TABLE_TOP
-from kpixl.xl.book import BookLike, Grid, XlwingsBook, append_rows, cells_of, last_used_row
+from kpixl.xl.book import BookLike, Grid, XlwingsBook, cells_of
+from kpixl.xl.importing import import_actuals
 from kpixl.xl.state import State, is_number, read_state
+from kpixl.xl.tables import append_table, find_sheet, month_text, spans
 
 __all__ = ["HISTORY", "VERSIONS", "import_actuals", "refresh_smart", "replan", "review", "run",
            "run_xlwings", "snapshot"]
@@ -45,7 +52,7 @@ HISTORY = ("Target History", "目標履歴")  # the sheet kpixl.xlsx.reader carr
 VERSIONS = ("Target Versions", "目標バージョン")
 PDCA_HEADER_ROW = TABLE_TOP  # 0-based: title, blank, header
 PDCA_COLUMNS = len(PDCA_HEADS)
-SMART_FIRST_ROW = 3
+_PDCA_TEXT = (1, 2, 3, 4, 6, 8)  # month, KPI, finding, cause, owner, status: Text cells
 
 _HEAD = {
     "history": (("Date", "Action", "KPI", "Name", "Month", "Old target", "New target", "Reason"),
@@ -74,11 +81,6 @@ _MSG = {
         "no_gap": "No gap to explain (KGI on plan)",
         "no_cause": "Gap not attributable (missing actuals or targets)",
         "smart": "SMART checks refreshed: {n} warning(s).",
-        "no_csv": "Enter the CSV file's path in the cell next to \"CSV file\" first.",
-        "lite_csv": "xlwings Lite cannot read files on this computer: use classic xlwings or "
-                    "`kpixl actuals import`.",
-        "imported": "Imported {n} actual(s) from {file}.",
-        "kept_actuals": " Kept {n} cell(s) that already hold a different value.",
         "unknown": "Choose an action in the dropdown first (got {got!r}).",
         "error": "Error: {msg}",
     },
@@ -100,11 +102,6 @@ _MSG = {
         "no_gap": "差異なし（KGIは計画どおり）",
         "no_cause": "差異を分解できません（実績または目標が不足）",
         "smart": "SMARTチェックを更新しました：警告 {n} 件。",
-        "no_csv": "先に「CSVファイル」の隣のセルにCSVファイルのパスを入力してください。",
-        "lite_csv": "xlwings Liteではこのパソコンのファイルを読めません。通常版xlwingsか "
-                    "`kpixl actuals import` を使ってください。",
-        "imported": "{file} から実績 {n} 件を取り込みました。",
-        "kept_actuals": " 既に別の値が入っているセル {n} 件はそのままにしました。",
         "unknown": "先にドロップダウンで操作を選んでください（{got!r}）。",
         "error": "エラー：{msg}",
     },
@@ -120,19 +117,6 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 or v == int(v) else f"{v:,.4g}"
 
 
-def _sheet(book: BookLike, names: tuple[str, str], locale: str, head: tuple[str, ...]) -> str:
-    """The sheet (either language's name), created with its header row when missing."""
-    for name in names:
-        if name in book.sheet_names():
-            if last_used_row(book.read(name)) < 0:
-                book.write(name, 0, 0, [list(head)])
-            return name
-    name = names[1 if locale == "ja" else 0]
-    book.add_sheet(name)
-    book.write(name, 0, 0, [list(head)])
-    return name
-
-
 def _reason(book: BookLike) -> str:
     try:
         sheet, r, c, _, _ = cells_of(book, NAMES["reason"])
@@ -144,20 +128,29 @@ def _reason(book: BookLike) -> str:
 
 
 # -- re-plan --------------------------------------------------------------------------------------
-def _history_last_new(book: BookLike, sheet: str) -> dict[tuple[str, str], Any]:
-    """(KPI id, month label) -> the last new target kpixl wrote there."""
+_HISTORY_TEXT = (1, 2, 3, 4, 7)  # action, KPI, name, month, reason: Text cells
+_VERSIONS_TEXT = (2, 3, 4)  # reason, KPI, name
+
+
+def _history_last_new(grid: Grid) -> dict[tuple[str, str], Any]:
+    """(KPI id, month label) -> the last new target kpixl wrote there (a month label read as
+    text or as the date Excel made of it)."""
     out: dict[tuple[str, str], Any] = {}
-    for row in book.read(sheet)[1:]:
+    for row in grid[1:]:
         row = [*row, *[None] * 8][:8]
-        if isinstance(row[2], str) and row[4] is not None:
-            out[(row[2], str(row[4]))] = row[6]
+        month = month_text(row[4])
+        if isinstance(row[2], str) and month is not None:
+            out[(row[2], month)] = row[6]
     return out
 
 
 def replan(book: BookLike, *, reason: str | None = None, today: dt.date | None = None) -> str:
     """Write the catch-up targets of the months after the as-of month into the override cells
     of ``sum`` KPIs that have an actual up to the as-of month (a KPI nobody tracks is left
-    alone: no data is not a zero), recording every change in Target History."""
+    alone: no data is not a zero), recording every change in Target History.
+
+    Everything is read first (state, history, override formulas), then each changed override
+    cell is written once and the history rows are appended in one block."""
     st = read_state(book)
     plan, n, a = st.plan, st.plan.months, st.asof
     if a >= n:
@@ -165,13 +158,15 @@ def replan(book: BookLike, *, reason: str | None = None, today: dt.date | None =
     labels = st.labels
     locale = plan.locale
     head = _HEAD["history"][1 if locale == "ja" else 0]
-    history = _sheet(book, HISTORY, locale, head)
-    written_before = _history_last_new(book, history)
+    history = find_sheet(book, HISTORY)
+    history_grid = book.read(history) if history is not None else []
+    written_before = _history_last_new(history_grid)
     why = reason if reason is not None else _reason(book)
     why = why or _t(st, "reason", month=labels[a - 1] if a else labels[0])
     when = today or dt.date.today()
     action_label = ACTIONS["replan"][1 if locale == "ja" else 0]
     rows: Grid = []
+    writes: list[tuple[str, int, int, float]] = []
     kept = {"formula": 0, "text": 0, "unknown": 0}
     grids: dict[str, Grid] = {}
     for node_id, node in plan.nodes.items():
@@ -198,13 +193,17 @@ def replan(book: BookLike, *, reason: str | None = None, today: dt.date | None =
                     raw, written_before.get((node_id, labels[m]))):
                 kept["unknown"] += 1
                 continue
-            book.write(sheet, r, c, [[new]])
+            writes.append((sheet, r, c, new))
             rows.append([when, action_label, node_id, node.name, labels[m], nt.effective[m],
                          new, why])
+    for sheet, r, c, new in writes:  # override cells: unlocked inputs, numbers
+        book.write(sheet, r, c, [[new]])
     if rows:
-        append_rows(book, history, rows)
+        history, _ = append_table(book, HISTORY, locale, head, rows, _HISTORY_TEXT,
+                                  history_grid if history is not None else None)
     key = "replanned" if rows else "unchanged"
-    msg = _t(st, key, first=labels[a], last=labels[-1], n=len(rows), sheet=history)
+    msg = _t(st, key, first=labels[a], last=labels[-1], n=len(rows),
+             sheet=history or HISTORY[1 if locale == "ja" else 0])
     for kind, count in kept.items():
         if count:
             msg += _t(st, f"kept_{kind}", n=count)
@@ -213,12 +212,14 @@ def replan(book: BookLike, *, reason: str | None = None, today: dt.date | None =
 
 # -- snapshot -------------------------------------------------------------------------------------
 def snapshot(book: BookLike, *, reason: str | None = None, today: dt.date | None = None) -> str:
-    """Append every KPI's effective monthly targets (published, with overrides) as a version."""
+    """Append every KPI's effective monthly targets (published, with overrides) as a version:
+    the header (month labels as text) and the rows in one write."""
     st = read_state(book)
     plan = st.plan
     head = (*_HEAD["versions"][1 if plan.locale == "ja" else 0], *st.labels)
-    sheet = _sheet(book, VERSIONS, plan.locale, head)
-    versions = [r[0] for r in book.read(sheet)[1:] if r and is_number(r[0])]
+    sheet = find_sheet(book, VERSIONS)
+    grid = book.read(sheet) if sheet is not None else []
+    versions = [r[0] for r in grid[1:] if r and is_number(r[0])]
     v = int(max(versions, default=0)) + 1
     why = reason if reason is not None else _reason(book)
     when = today or dt.date.today()
@@ -229,7 +230,8 @@ def snapshot(book: BookLike, *, reason: str | None = None, today: dt.date | None
         eff = st.tracking.nodes[node_id].effective
         total = window_target(eff, 1, plan.months, node.aggregate)
         rows.append([v, when, why or None, node_id, node.name, total, *eff])
-    append_rows(book, sheet, rows)
+    sheet, _ = append_table(book, VERSIONS, plan.locale, head, rows, _VERSIONS_TEXT,
+                            grid if sheet is not None else None)
     return _t(st, "snapshot", v=v, n=len(rows), sheet=sheet)
 
 
@@ -282,16 +284,19 @@ def review(book: BookLike, *, today: dt.date | None = None) -> str:
     first_free = None
     for r in range(PDCA_HEADER_ROW + 1, len(grid)):
         row = [*grid[r], *[None] * PDCA_COLUMNS][:PDCA_COLUMNS]
-        if row[1] == month and row[2] == plan.kgi and row[3] == finding and row[4] == cause:
+        if (month_text(row[1]) == month and row[2] == plan.kgi and row[3] == finding
+                and row[4] == cause):
             return _t(st, "already", month=month, row=r + 1, sheet=sheet)
         if first_free is None and all(v in (None, "") for v in row):
             first_free = r
     r = first_free if first_free is not None else max(len(grid), PDCA_HEADER_ROW + 1)
     status = label("pdca_status_values", plan.locale).split(",")[0]
     kgi = plan.nodes[plan.kgi]
-    book.write(sheet, r, 0, [[today or dt.date.today(), month, plan.kgi, finding, cause]])
-    book.write(sheet, r, 6, [[kgi.owner or None]])
-    book.write(sheet, r, 8, [[status]])
+    entry = [today or dt.date.today(), month, plan.kgi, finding, cause, None, kgi.owner or None,
+             None, status]
+    for c, count in spans(_PDCA_TEXT):  # the month label and every text stays text
+        book.text_format(sheet, r, c, 1, count)
+    book.write(sheet, r, 0, [entry])  # one write: the row was free (columns 5, 7 blank)
     return _t(st, "reviewed", month=month, row=r + 1, sheet=sheet)
 
 
@@ -308,59 +313,15 @@ def refresh_smart(book: BookLike) -> str:
     sheet = sheet_name("smart", plan.locale)
     grid = book.read(sheet)
     ok = label("ok", plan.locale)
-    with book.unprotected(sheet):
-        for r in range(SMART_FIRST_ROW, len(grid)):
-            rs = by_node.get(grid[r][0]) if grid[r] else None
-            if not rs:
-                continue
-            marks = {x.letter: x for x in rs}
-            cells = ["✓" if marks[x].ok else "!" for x in LETTERS]
-            msg = "; ".join(f"{x.letter}: {x.message}" for x in rs if not x.ok) or ok
-            book.write(sheet, r, 2, [[*cells, msg]])
+    for r in range(SMART_FIRST_ROW, len(grid)):  # marks and message: unlocked (controls.py)
+        rs = by_node.get(grid[r][0]) if grid[r] else None
+        if not rs:
+            continue
+        marks = {x.letter: x for x in rs}
+        cells = ["✓" if marks[x].ok else "!" for x in LETTERS]
+        msg = "; ".join(f"{x.letter}: {x.message}" for x in rs if not x.ok) or ok
+        book.write(sheet, r, SMART_MARKS, [[*cells, msg]])
     return _t(st, "smart", n=len(warnings))
-
-
-# -- import ---------------------------------------------------------------------------------------
-def import_actuals(book: BookLike, path: str | None = None, *, folder: str | None = None) -> str:
-    """Actuals from a CSV file (``action_csv``; relative paths from ``folder``) into the actual
-    cells that are empty; a cell that already holds a different value is kept."""
-    from kpixl.xlsx.importfile import parse_csv
-
-    st = read_state(book)
-    if sys.platform == "emscripten":  # xlwings Lite (Pyodide): no access to local files
-        return _t(st, "lite_csv")
-    if path is None:
-        sheet, r, c, _, _ = cells_of(book, NAMES["csv"])
-        grid = book.read(sheet)
-        path = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
-    if path is None or not str(path).strip():
-        return _t(st, "no_csv")
-    p = Path(str(path).strip().strip('"'))
-    if not p.is_absolute() and folder:
-        p = Path(folder) / p
-    try:
-        found = parse_csv(p, st.plan, name=p.name)
-    except WorkbookError as e:  # one line for the result cell: the first five problems
-        problems = str(e).splitlines()
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise WorkbookError(" | ".join(problems[:5]) + more) from None
-    month = {label: m for m, label in enumerate(st.labels)}
-    values = {(node_id, month[label]): v for (node_id, label), v in found.items()}
-    written = kept = 0
-    grids: dict[str, Grid] = {}
-    order = {node_id: i for i, node_id in enumerate(st.plan.nodes)}
-    for (node_id, m), v in sorted(values.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
-        sheet, cells = st.row_cells(f"act_{node_id}")
-        grid = grids.setdefault(sheet, book.read(sheet))
-        r, c = cells[m]
-        raw = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
-        if raw in (None, ""):
-            book.write(sheet, r, c, [[v]])
-            written += 1
-        elif not (is_number(raw) and agree12(float(raw), v)):
-            kept += 1
-    msg = _t(st, "imported", n=written, file=p.name)
-    return msg + (_t(st, "kept_actuals", n=kept) if kept else "")
 
 
 # -- dispatch -------------------------------------------------------------------------------------
@@ -404,11 +365,14 @@ def run(book: BookLike, action: str | None = None, *, today: dt.date | None = No
 
 def run_xlwings(xw_book: Any) -> str:
     """Entry point for an ``xlwings.Book``: the companion ``<workbook>.py`` of a classic
-    workbook calls it from ``main()``, a Lite ``main.py`` from its button script."""
+    workbook calls it from ``main()``, a Lite ``main.py`` from its button script (also what
+    xlwings Server runs). Only classic xlwings has a workbook folder to read a CSV path from."""
+    book = XlwingsBook(xw_book)
     folder = None
-    try:
-        full = str(xw_book.fullname)
-        folder = str(Path(full).parent) if full else None
-    except Exception:  # xlwings Lite has no file on disk
-        folder = None
-    return run(XlwingsBook(xw_book), folder=folder)
+    if book.engine == "classic":
+        try:
+            full = str(xw_book.fullname)
+            folder = str(Path(full).parent) if full else None
+        except Exception:  # a workbook not saved yet
+            folder = None
+    return run(book, folder=folder)
