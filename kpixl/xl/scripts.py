@@ -330,7 +330,7 @@ def refresh_smart(book: BookLike) -> str:
 def import_actuals(book: BookLike, path: str | None = None, *, folder: str | None = None) -> str:
     """Actuals from a CSV file (``action_csv``; relative paths from ``folder``) into the actual
     cells that are empty; a cell that already holds a different value is kept."""
-    from kpixl.xlsx.importfile import parse_csv
+    from kpixl.xlsx.importfile import read_actuals
 
     st = read_state(book)
     if sys.platform == "emscripten":  # xlwings Lite (Pyodide): no access to local files
@@ -345,7 +345,7 @@ def import_actuals(book: BookLike, path: str | None = None, *, folder: str | Non
     if not p.is_absolute() and folder:
         p = Path(folder) / p
     try:
-        found = parse_csv(p, st.plan, name=p.name)
+        found = read_actuals(p, st.plan, name=p.name).values
     except WorkbookError as e:  # one line for the result cell: the first five problems
         problems = str(e).splitlines()
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
