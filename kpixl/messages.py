@@ -412,6 +412,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "names or ids: {all}",
                                "{at}: 「{text}」はこのプランの KPI ではありません。次の名前か ID "
                                "で書いてください: {all}"),
+    "import.kpi.unknown-far": ("{at}: '{text}' is not a KPI of this plan; write its name as the "
+                               "workbook shows it or its id; `kpixl ids {workbook}` lists them "
+                               "all",
+                               "{at}: 「{text}」はこのプランの KPI ではありません。ブックに表示"
+                               "される名前か ID で書いてください。`kpixl ids {workbook}` ですべて"
+                               "一覧できます"),
+    "import.kpi.unknown-see": ("{at}: '{text}' is not a KPI of this plan (row {row} lists them)",
+                               "{at}: 「{text}」はこのプランの KPI ではありません（{row} 行目に"
+                               "一覧があります）"),
     "import.kpi.ambiguous": ("{at}: '{text}' could be {a} or {b}; write the id ({ida} or {idb})",
                              "{at}: 「{text}」は {a} とも {b} とも読めます。ID（{ida} か {idb}）で"
                              "書いてください"),

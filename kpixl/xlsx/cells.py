@@ -33,7 +33,7 @@ _PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _GROUPED = re.compile(r"\d{1,3}(?:([,_ ])\d{3})(?:\1\d{3})*(?:\.\d+)?")
 _EXP = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+")
 _EURO = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+")
-_NUMBER_PART = re.compile(r"^([^\d.]*?)([\d.,_ eE+]*\d[\d.,_ ]*)([^\d]*)$")
+_NUMBER_PART = re.compile(r"^(.*?)((?:\d|\.\d)[\d.,_ ]*(?:[eE][+-]?\d+)?)(\D*)$")
 _MONTHS_EN = {m: k for k, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]\s*\d{1,2}\s*日?|\s*\d{1,2}日)?"

@@ -64,6 +64,7 @@ class Found:
         self.values: dict[tuple[str, str], float] = {}
         self.origin: dict[tuple[str, str], str] = {}  # where each value came from: C5
         self.skipped: list[Skipped] = []
+        self._listed: int | None = None  # the row whose problem lists every KPI
 
     # -- messages ---------------------------------------------------------------------------------
     def t(self, key: str, **params: object) -> str:
@@ -98,11 +99,16 @@ class Found:
             self.err("kpi.ambiguous", at, text=show(cell), a=self.index.show(a),
                      b=self.index.show(b), ida=a, idb=b)
         elif isinstance(found, Unknown):
-            if len(self.plan.nodes) <= SMALL_PLAN:
+            if len(self.plan.nodes) <= SMALL_PLAN and self._listed is not None:
+                self.err("kpi.unknown-see", at, text=show(cell), row=self._listed)
+            elif len(self.plan.nodes) <= SMALL_PLAN:
+                self._listed = r + 1
                 self.err("kpi.unknown-all", at, text=show(cell), all=", ".join(self.index.all()))
+            elif found.near:
+                self.err("kpi.unknown", at, text=show(cell), near=", ".join(found.near),
+                         workbook=self.workbook)
             else:
-                near = ", ".join(found.near) or "-"
-                self.err("kpi.unknown", at, text=show(cell), near=near, workbook=self.workbook)
+                self.err("kpi.unknown-far", at, text=show(cell), workbook=self.workbook)
         return None
 
     def month(self, r: int, c: int, cell: object, head: object = None, *,

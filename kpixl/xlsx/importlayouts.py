@@ -153,7 +153,7 @@ def _wide(found: Found, grid: Grid, hr: int, first: int) -> None:
             else:
                 found.skip("column", col_letter(c), h)
             continue
-        label = found.month(hr, c, h, holds=holds)
+        label = found.month(hr, c, h, h, holds=holds)
         if label is None:
             continue
         if label in seen:

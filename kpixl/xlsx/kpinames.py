@@ -82,6 +82,7 @@ class KpiIndex:
         self.plan = plan
         self.other = other_names(plan)
         self._keys: dict[str, list[str]] = {}
+        self._ids = {_key(nid): nid for nid in plan.nodes}
         for nid, node in plan.nodes.items():
             for text in (nid, node.name, self.other.get(nid, "")):
                 k = _key(text)
@@ -91,6 +92,8 @@ class KpiIndex:
     def lookup(self, text: object) -> str | Ambiguous | Unknown:
         """The node id ``text`` names."""
         k = _key(text)
+        if k in self._ids:  # an id is unique: typing it settles any clash of names
+            return self._ids[k]
         hits = self._keys.get(k)
         if hits is None and (m := _BRACKET.match(norm(text))) is not None:
             hits = self._keys.get(_key(m.group(1)))
