@@ -421,6 +421,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.kpi.unknown-see": ("{at}: '{text}' is not a KPI of this plan (row {row} lists them)",
                                "{at}: 「{text}」はこのプランの KPI ではありません（{row} 行目に"
                                "一覧があります）"),
+    "import.kpi.scaled": ("{at}: '{text}' gives {kpi} in {scale}, and the plan counts it in "
+                          "{unit}; convert the figures to {unit} and name the row {kpi}",
+                          "{at}: 「{text}」は {kpi} を {scale} 単位で示していますが、プランの単位は"
+                          " {unit} です。数値を {unit} に直し、名前を {kpi} にしてください"),
+    "import.layout.headerless": ("{at}: a KPI and a month side by side, but no header row above "
+                                 "them; add a first row KPI,month,value",
+                                 "{at}: KPI と月が並んでいますが、その上に見出しの行がありません"
+                                 "。先頭に「KPI,月,実績」の行を足してください"),
     "import.kpi.ambiguous": ("{at}: '{text}' could be {a} or {b}; write the id ({ida} or {idb})",
                              "{at}: 「{text}」は {a} とも {b} とも読めます。ID（{ida} か {idb}）で"
                              "書いてください"),

@@ -122,7 +122,8 @@ def test_a_conflict_is_refused_then_replaced_with_overwrite(wb: Path) -> None:
 # -- refusals: the cell, the fix, the plan's language; nothing written --------------------------
 REFUSED = {
     "rate_as_percent_number.csv": ["rate_as_percent_number.csv:2: C2 (2026/5/1): 受注率（%）に"
-                                   "「45」とあります。45% のことですか？ 0.45 か 45% と書いてください"],
+                                   "「45」とあります。45% のことですか？ 0.45 か 45% と書いて"
+                                   "ください"],
     "decimal_comma.csv": ["decimal_comma.csv:2: C2 (実績): 「1,5」のカンマは 3 桁区切りになって"
                           "いません。小数点なら 1.5、そうでなければ 15 と書いてください"],
     "european_semicolon.csv": [
@@ -135,7 +136,8 @@ REFUSED = {
     "huge.csv": ["huge.csv:2: C2 (value): 「1e309」は扱える大きさの有限の数値ではありません。"
                  "実際の数値を書いてください"],
     "negative.csv": ["negative.csv:2: B2 (2026/4/1): 「△5」は負の値ですが、受注件数 は負になり"
-                     "ません。符号を確かめるか、プランの orders に signed: true を指定してください"],
+                     "ません。符号を確かめるか、プランの orders に signed: true を指定して"
+                     "ください"],
     "wrong_unit.csv": ["wrong_unit.csv:2: B2 (2026/4/1): 「￥1,000」の単位は ¥ ですが、受注件数 の"
                        "単位は 件 です。行と列を確かめるか、数値だけを書いてください"],
     "outside_plan.csv": ["outside_plan.csv:1: B1 (2026/3/1): 2026-03 は計画期間（2026-04..2027-03）"

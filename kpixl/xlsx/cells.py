@@ -36,7 +36,8 @@ _EURO = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+")
 _NUMBER_PART = re.compile(r"^(.*?)((?:\d|\.\d)[\d.,_ ]*(?:[eE][+-]?\d+)?)(\D*)$")
 _MONTHS_EN = {m: k for k, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-_YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]\s*\d{1,2}\s*日?|\s*\d{1,2}日)?"
+_YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月(?:度|分)?)?"
+                 r"(?:\s*[-/.]\s*\d{1,2}\s*日?|\s*\d{1,2}日)?"
                  r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _YYYYMM = re.compile(r"^(\d{4})(\d{2})$")
 _M_ONLY = re.compile(r"^(\d{1,2})\s*月(?:度|分)?$")
@@ -151,7 +152,7 @@ def parse_number(cell: object) -> Num | Bad | None:
             return Bad(key="not-number")
         mark, post = pre, "" if post == "-" else post  # ¥1,000- (a price, as written in Japan)
     if post:
-        if mark or not re.fullmatch(r"[^\d\s.,]{1,6}", post):
+        if mark or not re.fullmatch(r"[^\d\s.,]{1,3}", post):
             return Bad(key="not-number")
         mark = post
     value = _body(body)

@@ -23,7 +23,7 @@ from kpixl.messages import msg
 from kpixl.model import Plan
 from kpixl.model.schema import num
 from kpixl.xlsx.cells import MONEY_UNITS, Bad, Num, month_of, norm, parse_number
-from kpixl.xlsx.kpinames import Ambiguous, KpiIndex, Unknown
+from kpixl.xlsx.kpinames import Ambiguous, KpiIndex, Scaled, Unknown
 
 __all__ = ["Found", "Skipped", "cell_name", "show"]
 
@@ -94,7 +94,11 @@ class Found:
         found = self.index.lookup(cell)
         if isinstance(found, str):
             return found
-        if isinstance(found, Ambiguous):
+        if isinstance(found, Scaled):
+            node = self.plan.nodes[found.id]
+            self.err("kpi.scaled", at, text=show(cell), scale=found.unit, kpi=node.name,
+                     unit=node.unit or "-")
+        elif isinstance(found, Ambiguous):
             a, b = found.ids[0], found.ids[1]
             self.err("kpi.ambiguous", at, text=show(cell), a=self.index.show(a),
                      b=self.index.show(b), ida=a, idb=b)

@@ -21,13 +21,14 @@ from __future__ import annotations
 from typing import Any
 
 from kpixl.layout.core import col_letter
-from kpixl.xlsx.cells import is_blank, is_total, month_of, norm
+from kpixl.xlsx.cells import Bad, Num, is_blank, is_total, month_of, norm, parse_number
 from kpixl.xlsx.importcheck import Found, show
 from kpixl.xlsx.importgrid import Grid
 
 __all__ = ["SCAN", "read_layout"]
 
 SCAN = 30
+NOT_NUMBERS = frozenset({"not-number", "type"})
 KPI_WORDS = frozenset({"id", "kpi", "kpi id", "kpi_id", "kpiid", "kpi名", "kpi 名", "指標",
                        "指標名", "項目", "項目名", "name", "名前", "名称", "metric", "measure",
                        "kpi name"})
@@ -42,10 +43,11 @@ def _cell(row: list[Any], c: int) -> Any:
 
 
 def _holds(grid: Grid, top: int, c: int) -> bool:
-    """Whether column ``c`` holds a value below row ``top`` (text with a digit counts)."""
+    """Whether column ``c`` holds a number below row ``top`` (also one written wrongly, such as
+    ``1,5``; a note such as ``3件は翌月計上`` is not a number)."""
     for row in grid[top + 1:]:
-        v = _cell(row, c)
-        if not is_blank(v) and any(ch.isdigit() for ch in show(v)):
+        got = parse_number(_cell(row, c))
+        if isinstance(got, Num) or (isinstance(got, Bad) and got.key not in NOT_NUMBERS):
             return True
     return False
 
@@ -62,11 +64,15 @@ def read_layout(found: Found, grid: Grid) -> str | None:
             _long(found, grid, r)
             return "long"
         months = [c for c, v in enumerate(row) if month_of(v, labels) is not None]
-        if len(months) >= 2 or (len(months) == 1 and heads[0] in KPI_WORDS and months[0] > 0):
+        kpis = [c for c, v in enumerate(row) if not is_blank(v) and found.index.matches(v)]
+        if months and kpis:  # a KPI and its month side by side: a long file without a header
+            found.err("layout.headerless", found.at(r, None))
+            return "long"
+        one = len(months) == 1 and months[0] > 0 and (heads[0] in KPI_WORDS or not heads[0])
+        if len(months) >= 2 or one:
             _title(found, grid, r)
             _wide(found, grid, r, months[0])
             return "wide"
-        kpis = [c for c, v in enumerate(row) if not is_blank(v) and found.index.matches(v)]
         if kpis:
             mc = _month_column(found, grid, r, kpis)
             if mc is not None:
@@ -88,8 +94,9 @@ def _month_column(found: Found, grid: Grid, hr: int, kpis: list[int]) -> int | N
     for c in range(width):
         if c in kpis:
             continue
-        col = [_cell(row, c) for row in grid[hr + 1:hr + 1 + SCAN]]
-        if sum(month_of(v, found.labels) is not None for v in col) >= 1:
+        col = [v for row in grid[hr + 1:hr + 1 + SCAN] if not is_blank(v := _cell(row, c))]
+        months = sum(month_of(v, found.labels) is not None for v in col)
+        if months and 2 * (months + sum(map(is_total, col))) >= len(col):
             return c
     return None
 

@@ -20,10 +20,11 @@ from typing import Any
 from kpixl.model import Plan
 from kpixl.xlsx.cells import norm
 
-__all__ = ["Ambiguous", "KpiIndex", "Unknown", "other_names"]
+__all__ = ["Ambiguous", "KpiIndex", "Scaled", "Unknown", "other_names"]
 
 _BRACKET = re.compile(r"^(.+?)\s*[(\[（【［]([^()\[\]（）【】［］]*)[)\]）】］]$")
 LANGS = ("en", "ja")
+_SCALE = re.compile(r"千|万|億|thousand|million|billion|\b(?:k|m|mn|mm|bn)\b|000")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +32,15 @@ class Unknown:
     """Not a KPI of the plan; ``near``: the closest ids/names shown to the user."""
 
     near: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scaled:
+    """A KPI named with a scaled unit in brackets (``売上高（千円）``): its figures are in
+    thousands (or millions...) of the KPI's unit, which an import must not guess."""
+
+    id: str
+    unit: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,14 +99,16 @@ class KpiIndex:
                 if k and nid not in self._keys.setdefault(k, []):
                     self._keys[k].append(nid)
 
-    def lookup(self, text: object) -> str | Ambiguous | Unknown:
+    def lookup(self, text: object) -> str | Ambiguous | Scaled | Unknown:
         """The node id ``text`` names."""
         k = _key(text)
         if k in self._ids:  # an id is unique: typing it settles any clash of names
             return self._ids[k]
         hits = self._keys.get(k)
-        if hits is None and (m := _BRACKET.match(norm(text))) is not None:
+        if hits is None and (m := _BRACKET.match(str(text).strip())) is not None:
             hits = self._keys.get(_key(m.group(1)))
+            if hits is not None and len(hits) == 1 and _SCALE.search(norm(m.group(2))):
+                return Scaled(id=hits[0], unit=m.group(2).strip())
         if hits is None:
             return Unknown(near=self.nearest(text))
         if len(hits) > 1:
