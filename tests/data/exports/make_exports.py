@@ -115,7 +115,7 @@ def bad() -> None:
     (b / "decimal_comma.csv").write_bytes(excel_csv([
         ["KPI", "月", "実績"], ["受注件数", "2026年4月", "1,5"]]).encode("cp932"))
     (b / "european_semicolon.csv").write_bytes(
-        "KPI;2026-04;2026-05\r\nunit_price;1.234,56;1.100,00\r\n".encode())
+        b"KPI;2026-04;2026-05\r\nunit_price;1.234,56;1.100,00\r\n")
     (b / "superscript.csv").write_bytes(b"\xef\xbb\xbf" + excel_csv([
         ["KPI", "2026/4/1"], ["商談数", "10²"]]).encode())
     (b / "huge.csv").write_bytes(excel_csv([["id", "month", "value"],
