@@ -29,7 +29,8 @@ PLAN = load(SEED)
     ("1,000円", 1000, "円"), ("△5", -5, ""), ("▲5", -5, ""), ("１２，０００", 12000, ""),
     ("1 000", 1000, ""), ("1,234,567.5", 1234567.5, ""), ("(1,200)", -1200, ""),
     ("$1,200.50", 1200.5, "$"), ("１０％", 0.1, "%"), ("-0.5", -0.5, ""), ("+3", 3, ""),
-    ("1.5e3", 1500, ""), ("12 件", 12, "件"), (46113, 46113, ""), (0.45, 0.45, "")])
+    ("1.5e3", 1500, ""), ("12 件", 12, "件"), (46113, 46113, ""), (0.45, 0.45, ""),
+    ("1,234-", -1234, "")])
 def test_numbers_as_exports_write_them(text: object, value: float, mark: str) -> None:
     assert parse_number(text) == Num(value=value, mark=mark)
 
@@ -58,7 +59,10 @@ def test_what_is_not_a_number_says_why(text: object, key: str) -> None:
     ("Apr 2026", "2026-04"), ("April 2026", "2026-04"), ("Jan-27", "2027-01"),
     ("2026-04-30", "2026-04"), ("2026/04/01 0:00", "2026-04"), ("202604", "2026-04"),
     (46113, "2026-04"), ("46143", "2026-05"), (dt.datetime(2026, 6, 1), "2026-06"),
-    (dt.date(2026, 6, 15), "2026-06")])
+    (dt.date(2026, 6, 15), "2026-06"), ("4月1日", "2026-04"), ("4/1", "2026-04"),
+    ("04/2026", "2026-04"), ("1-Apr", "2026-04"), ("1-Apr-26", "2026-04"),
+    ("4/1/2026", "2026-04"), ("1/4/2026", "2026-04"), ("15/4/2026", "2026-04"),
+    ("4/15/2026", "2026-04")])
 def test_months_in_every_spelling(text: object, label: str) -> None:
     assert month_of(text, FY) == label
 
@@ -69,11 +73,14 @@ def test_a_month_only_header_in_a_longer_plan_is_ambiguous() -> None:
     assert isinstance(got, Bad) and got.key == "ambiguous"
     got = month_of("2026-13", FY)
     assert isinstance(got, Bad) and got.key == "bad"
+    got = month_of("4/5/2026", FY)  # 5 April (UK) or 4 May (US): neither part says
+    assert isinstance(got, Bad) and got.key == "bad"
     assert month_of("合計", FY) is None and month_of("出力日: 2026/05/01", FY) is None
 
 
 @pytest.mark.parametrize("text", ["合計", "小計", "Total", "Subtotal", "Grand Total", "第1四半期",
-                                  "1Q", "Q1", "上期", "下期", "上期計", "H1", "4-6月", "2026年度"])
+                                  "1Q", "Q1", "上期", "下期", "上期計", "H1", "4-6月", "2026年度",
+                                  "合計（全社）", "Subtotal East"])
 def test_totals_and_quarters(text: str) -> None:
     assert is_total(text)
 
@@ -131,6 +138,12 @@ def test_a_unit_column_and_a_note_column_are_left_alone(tmp_path: Path) -> None:
             "2,商談数,件,40,41,\n")
     assert read(tmp_path, text) == {("orders", "2026-04"): 12, ("orders", "2026-05"): 14,
                                     ("deals", "2026-04"): 40, ("deals", "2026-05"): 41}
+
+
+def test_a_report_period_line_above_the_table_is_not_the_header(tmp_path: Path) -> None:
+    text = ("営業実績\n期間:,2026/04/01,〜,2026/06/30\n\n指標,2026年4月,2026年5月,合計\n"
+            "受注件数,1,2,3\n")
+    assert read(tmp_path, text) == {("orders", "2026-04"): 1, ("orders", "2026-05"): 2}
 
 
 def test_a_single_month_export(tmp_path: Path) -> None:

@@ -40,7 +40,11 @@ _YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月(?:度|分)?)?"
                  r"(?:\s*[-/.]\s*\d{1,2}\s*日?|\s*\d{1,2}日)?"
                  r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _YYYYMM = re.compile(r"^(\d{4})(\d{2})$")
-_M_ONLY = re.compile(r"^(\d{1,2})\s*月(?:度|分)?$")
+_M_ONLY = re.compile(r"^(\d{1,2})\s*月(?:度|分|\s*\d{1,2}\s*日)?$")
+_MD = re.compile(r"^(\d{1,2})/(\d{1,2})$")  # 4/1: a date without its year (Excel's m/d)
+_MY = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{4})$")  # 04/2026
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_D_EN = re.compile(r"^\d{1,2}[- ]([a-z]{3,9})\.?(?:[- ,]+(\d{2}|\d{4}))?$")  # 1-Apr, 1 Apr 2026
 _EN = re.compile(r"^([a-z]{3,9})\.?(?:\s*[-/ ,']\s*|\s*)(\d{2}|\d{4})?$")
 _EN_YEAR_FIRST = re.compile(r"^(\d{4})\s*[-/ ]\s*([a-z]{3,9})$")
 _TOTAL_WORDS = frozenset({
@@ -52,7 +56,7 @@ _TOTAL_WORDS = frozenset({
 _TOTAL = re.compile(r"^(?:第?[1-4]\s*四半期(?:計)?|[1-4]\s*q(?:計|\s*total)?"
                     r"|q\s*[1-4](?:\s*\d{2,4})?"
                     r"|\d{4}\s*q[1-4]|fy\s*\d{2,4}.*|\d{4}\s*年度.*|[上下]期.*|[上下]半期.*"
-                    r"|.*(?:合計|小計|総計|累計)|.*\btotal|\d{1,2}\s*[-~〜～]\s*\d{1,2}\s*月.*"
+                    r"|.*(?:合計|小計|総計|累計).*|.*\b(?:sub)?total\b.*|\d{1,2}\s*[-~〜～]\s*\d{1,2}\s*月.*"
                     r"|h[12]\s*\d{2,4})$")
 
 
@@ -151,6 +155,8 @@ def parse_number(cell: object) -> Num | Bad | None:
         if pre not in CURRENCY:
             return Bad(key="not-number")
         mark, post = pre, "" if post == "-" else post  # ¥1,000- (a price, as written in Japan)
+    if post == "-" and not mark:  # 1,234- : a negative, as SAP and some ledgers write it
+        post, negative = "", not negative
     if post:
         if mark or not re.fullmatch(r"[^\d\s.,]{1,3}", post):
             return Bad(key="not-number")
@@ -233,6 +239,15 @@ def _text_month(t: str) -> tuple[int | None, int] | None:
         return int(m.group(1)), int(m.group(2))
     if (m := _M_ONLY.match(t)) is not None:
         return None, int(m.group(1))
+    if (m := _MD.match(t)) is not None and 1 <= int(m.group(2)) <= 31:
+        return None, int(m.group(1))
+    if (m := _MY.match(t)) is not None:
+        return int(m.group(2)), int(m.group(1))
+    if (m := _DMY.match(t)) is not None:
+        return _us_or_uk(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if (m := _D_EN.match(t)) is not None and (k := _en_month(m.group(1))) is not None:
+        y = m.group(2)
+        return (None if y is None else int(y) + (2000 if len(y) == 2 else 0)), k
     if re.fullmatch(r"\d+(\.\d+)?", t):
         x = float(t)
         if SERIALS[0] <= x < SERIALS[1]:
@@ -245,6 +260,17 @@ def _text_month(t: str) -> tuple[int | None, int] | None:
     if (m := _EN_YEAR_FIRST.match(t)) is not None and (k := _en_month(m.group(2))) is not None:
         return int(m.group(1)), k
     return None
+
+
+def _us_or_uk(a: int, b: int, year: int) -> tuple[int | None, int]:
+    """The month of ``a/b/yyyy``: US ``m/d`` or UK ``d/m``. A month header is the first of the
+    month, so the part that is 1 is the day; a part above 12 is the day too; else unknown
+    (month 0, refused as not a month)."""
+    if b == 1 or a > 12:
+        return (year, a) if b == 1 else (year, b)
+    if a == 1 or b > 12:
+        return year, (b if a == 1 else a)
+    return year, 0
 
 
 def _en_month(word: str) -> int | None:

@@ -173,6 +173,8 @@ class Found:
             return True
         if mark == "%":
             return u == "%"
+        if not u:  # a KPI without a unit: any mark but % (a fraction needs unit "%")
+            return True
         if mark in MONEY_UNITS:
             return u in MONEY_UNITS or u == norm(self.plan.currency)
         return mark == u

@@ -53,8 +53,13 @@ def _holds(grid: Grid, top: int, c: int) -> bool:
 
 
 def read_layout(found: Found, grid: Grid) -> str | None:
-    """Read ``grid`` into ``found``; the layout's name, None when no header was found."""
+    """Read ``grid`` into ``found``; the layout's name, None when no header was found.
+
+    A row of months is taken as the wide header only when a row below names a KPI left of its
+    first month (a report's "period: 2026/04/01, 2026/06/30" line above the table is not the
+    header); failing that, the first row of months is."""
     labels = found.labels
+    wide: tuple[int, int] | None = None  # the first row of months: (row, first month column)
     for r, row in enumerate(grid[:SCAN]):
         heads = [norm(v) for v in row]
         if not any(heads):
@@ -70,16 +75,33 @@ def read_layout(found: Found, grid: Grid) -> str | None:
             return "long"
         one = len(months) == 1 and months[0] > 0 and (heads[0] in KPI_WORDS or not heads[0])
         if len(months) >= 2 or one:
-            _title(found, grid, r)
-            _wide(found, grid, r, months[0])
-            return "wide"
-        if kpis:
+            wide = wide or (r, months[0])
+            if _names_below(found, grid, r, months[0]):
+                wide = (r, months[0])
+                break
+            continue
+        if kpis and wide is None:
             mc = _month_column(found, grid, r, kpis)
             if mc is not None:
                 _title(found, grid, r)
                 _rows(found, grid, r, mc)
                 return "rows"
-    return None
+    if wide is None:
+        return None
+    _title(found, grid, wide[0])
+    _wide(found, grid, *wide)
+    return "wide"
+
+
+def _names_below(found: Found, grid: Grid, hr: int, first: int) -> bool:
+    """Whether a row below ``hr``, before the next row of months, names a KPI left of column
+    ``first``."""
+    for below in grid[hr + 1:hr + 1 + SCAN]:
+        if sum(month_of(v, found.labels) is not None for v in below) >= 2:
+            return False
+        if any(found.index.matches(v) for v in below[:first] if not is_blank(v)):
+            return True
+    return False
 
 
 def _title(found: Found, grid: Grid, hr: int) -> None:
