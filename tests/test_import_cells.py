@@ -197,3 +197,40 @@ def test_files_that_are_not_export_files(tmp_path: Path) -> None:
     with pytest.raises(WorkbookError) as exc:
         read_actuals(tmp_path / "none.csv", PLAN, name="none.csv")
     assert str(exc.value) == "none.csv: ファイルがありません。パスを確かめてください"
+
+
+CELLS = ["", "-", "KPI", "id", "month", "value", "月", "実績", "受注件数", "orders", "商談数",
+         "合計", "Q1", "2026/4/1", "2026-05", "4月", "Apr-26", "1,234", "1,5", "12%", "△5",
+         "10²", "1e309", "abc", "46113", "2030-01", "¥1,000", "45", "0.4", "受注率", "win_rate",
+         "1,234-", "上期", "4/5/2026", "2026年13月", "１２", "#N/A", "受注件数（千円）",
+         'a "quoted" b', "x\ny"]
+
+
+@given(st.lists(st.lists(st.sampled_from(CELLS), min_size=1, max_size=6), min_size=1,
+                max_size=8), st.sampled_from([",", "\t", ";"]))
+def test_any_file_is_read_or_refused_line_by_line(rows: list[list[str]], sep: str) -> None:
+    """Whatever a file holds, the reader places values in the plan's cells or refuses with one
+    line per problem naming the file (never another exception)."""
+    import csv
+    import io
+    import tempfile
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=sep).writerows(rows)
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "a.csv"
+        p.write_text(buf.getvalue(), encoding="utf-8")
+        try:
+            got = read_actuals(p, PLAN, name="a.csv")
+        except WorkbookError as exc:
+            assert all(line.startswith("a.csv") for line in str(exc).splitlines())
+            return
+    assert got.values and all(n in PLAN.nodes and m in FY for n, m in got.values)
+
+
+def test_sheet_is_for_xlsx_files(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,2026-04\norders,1\n", encoding="utf-8")
+    with pytest.raises(WorkbookError) as exc:
+        read_actuals(tmp_path / "a.csv", PLAN, name="a.csv", sheet="x")
+    assert str(exc.value) == ("a.csv: --sheet は .xlsx 用です。CSV ファイルには --sheet を付けない"
+                              "でください")

@@ -36,10 +36,11 @@ def cell_name(r: int, c: int) -> str:
 
 
 def show(cell: object) -> str:
-    """A cell as the user sees it in a message (text trimmed, a number as written)."""
+    """A cell as the user sees it in a message: a number as written, text on one line (a line
+    break in a cell would split the one line a problem gets)."""
     if isinstance(cell, float):
         return num(cell)
-    return str(cell).strip() if cell is not None else ""
+    return " ".join(str(cell).split()) if cell is not None else ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
