@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from kpixl.errors import WorkbookError
@@ -24,7 +24,7 @@ from kpixl.model import Plan
 from kpixl.model.schema import num
 from kpixl.xlsx.importfile import Imported, read_actuals
 
-__all__ = ["ActualsResult", "grid_lines", "import_actuals", "read_actuals"]
+__all__ = ["ActualsResult", "grid_lines", "import_actuals", "show_value"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,10 +35,10 @@ class ActualsResult:
     imported: Imported
     dry_run: bool
     backup: Path | None = None
-    lines_: tuple[str, ...] = field(default_factory=tuple)
+    report: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        return list(self.lines_)
+        return list(self.report)
 
 
 def _width(s: str) -> int:
@@ -109,7 +109,7 @@ def import_actuals(workbook: str | os.PathLike[str], file: str | os.PathLike[str
                *grid_lines(plan, got), *skipped]
         if clash:
             out += [msg("import.conflicts.dry", loc, n=len(clash)), *(f"  {c}" for c in clash)]
-        return ActualsResult(path=path, imported=got, dry_run=True, lines_=tuple(out))
+        return ActualsResult(path=path, imported=got, dry_run=True, report=tuple(out))
     result = rebuild(data, plan, path, new_actuals=new, backup=True)
     out = [msg("import.done", loc, n=len(new), file=file, workbook=path)]
     if result.backup is not None:
@@ -120,4 +120,4 @@ def import_actuals(workbook: str | os.PathLike[str], file: str | os.PathLike[str
     out += [msg("import.unplaced", loc, text=u) for u in result.unplaced]
     out += result.warnings
     return ActualsResult(path=path, imported=got, dry_run=False, backup=result.backup,
-                         lines_=tuple(out))
+                         report=tuple(out))

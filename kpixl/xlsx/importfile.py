@@ -62,4 +62,11 @@ def read_actuals(path: str | os.PathLike[str], plan: Plan, *, name: str | None =
     if found.errors:
         raise WorkbookError("\n".join(found.errors))
     return Imported(values=found.values, origin=found.origin, layout=layout,
-                    skipped=tuple(found.skipped))
+                    skipped=tuple(sorted(found.skipped, key=_place)))
+
+
+def _place(s: Skipped) -> tuple[int, int, str]:
+    """Title rows first, then columns left to right, then rows top to bottom."""
+    if s.kind == "column":
+        return 1, len(s.where), s.where
+    return (0, 0, "") if s.kind == "title" else (2, int(s.where), "")

@@ -195,6 +195,9 @@ def _wide(found: Found, grid: Grid, hr: int, first: int) -> None:
     if kc is None:
         found.err("layout.no-kpi-column", found.at(hr, None), col=col_letter(first))
         return
+    for c in range(first):  # numbers left of the months (a row number, last year's total)
+        if c != kc and _holds(grid, hr, c):
+            found.skip("column", col_letter(c), _cell(head, c))
     for r in range(hr + 1, len(grid)):
         row = grid[r]
         if all(is_blank(_cell(row, c)) for c in range(first, max(len(row), first))):
