@@ -31,11 +31,12 @@ SCAN = 30
 NOT_NUMBERS = frozenset({"not-number", "type"})
 KPI_WORDS = frozenset({"id", "kpi", "kpi id", "kpi_id", "kpiid", "kpi名", "kpi 名", "指標",
                        "指標名", "項目", "項目名", "name", "名前", "名称", "metric", "measure",
-                       "kpi name"})
+                       "kpi name", "code", "コード", "指標コード", "item", "key"})
 MONTH_WORDS = frozenset({"month", "月", "年月", "対象月", "月度", "期間", "period", "date", "日付",
-                         "年月日", "計上月", "yyyy-mm"})
+                         "年月日", "計上月", "yyyy-mm", "対象年月", "対象期間", "yyyymm"})
 VALUE_WORDS = frozenset({"value", "値", "実績", "実績値", "actual", "actuals", "amount", "数値",
-                         "結果", "count", "件数", "金額"})
+                         "結果", "count", "件数", "金額", "result", "quantity", "qty", "数量",
+                         "total value"})
 
 
 def _cell(row: list[Any], c: int) -> Any:
