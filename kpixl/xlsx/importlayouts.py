@@ -6,8 +6,9 @@ writes them, are skipped and reported) that is one of:
 - **long**: a cell naming the month column (``month``, ``月``, ``年月``...) and one naming the value
   column (``value``, ``実績``, ``actual``...); the KPI column is the one headed ``id``/``KPI``/
   ``指標``..., else the first other column. One row per KPI and month;
-- **wide**: two or more month cells (or one, in a row whose first cell heads a KPI column); the KPI
-  column is the column left of the first month whose cells name the most KPIs. One row per KPI;
+- **wide**: two or more month cells (or one, in a row whose first cell is blank or heads a KPI
+  column); the KPI column is the column left of the first month whose cells name the most KPIs.
+  One row per KPI;
 - **months as rows**: one or more cells naming a KPI, over a column of months. One row per month.
 
 Total, subtotal, average, quarter and half-year rows and columns
