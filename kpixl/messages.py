@@ -532,6 +532,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "{workbook}: 数値を入れる {n} 行に文字か数式があります（{kpis}）。先に"
                           "直すか消すか、--overwrite で捨ててください"),
     "import.grid.kpi": ("KPI", "指標"),
+    "import.kind.bool": ("TRUE/FALSE", "TRUE/FALSE（論理値）"),
+    "import.kind.date": ("date", "日付"),
     "import.unplaced": ("not placed: {text}", "配置できませんでした: {text}"),
 }
 

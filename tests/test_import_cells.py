@@ -234,3 +234,19 @@ def test_sheet_is_for_xlsx_files(tmp_path: Path) -> None:
         read_actuals(tmp_path / "a.csv", PLAN, name="a.csv", sheet="x")
     assert str(exc.value) == ("a.csv: --sheet は .xlsx 用です。CSV ファイルには --sheet を付けない"
                               "でください")
+
+
+def test_xlsx_cells_that_are_not_numbers_are_named_as_excel_shows_them(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["KPI", dt.datetime(2026, 4, 1), dt.datetime(2026, 5, 1)])
+    wb.active.append(["受注件数", True, dt.datetime(2026, 5, 3)])
+    wb.save(tmp_path / "k.xlsx")
+    with pytest.raises(WorkbookError) as exc:
+        read_actuals(tmp_path / "k.xlsx", PLAN, name="k.xlsx")
+    assert str(exc.value).splitlines() == [
+        "k.xlsx:2: B2 (2026-04-01): 「TRUE」は TRUE/FALSE（論理値） のセルで、数値ではありません。"
+        "数値を書いてください",
+        "k.xlsx:2: C2 (2026-05-01): 「2026-05-03」は 日付 のセルで、数値ではありません。数値を"
+        "書いてください"]

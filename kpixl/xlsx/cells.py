@@ -121,7 +121,7 @@ def parse_number(cell: object) -> Num | Bad | None:
     if cell is None:
         return None
     if isinstance(cell, bool):
-        return Bad(key="type", params=(("kind", "TRUE/FALSE"),))
+        return Bad(key="type", params=(("kind", "bool"),))
     if isinstance(cell, dt.date | dt.datetime | dt.time):
         return Bad(key="type", params=(("kind", "date"),))
     if isinstance(cell, int | float):

@@ -16,6 +16,7 @@ Checks on a value ``x`` of KPI ``k`` (``b`` = its bounds, ``[0, 1]`` for a ``%``
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from kpixl.layout.core import col_letter
@@ -38,8 +39,12 @@ def cell_name(r: int, c: int) -> str:
 def show(cell: object) -> str:
     """A cell as the user sees it in a message: a number as written, text on one line (a line
     break in a cell would split the one line a problem gets)."""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
     if isinstance(cell, float):
         return num(cell)
+    if isinstance(cell, dt.datetime) and cell.time() == dt.time(0):
+        return cell.date().isoformat()  # a date cell, as Excel shows it: 2026-04-01
     return " ".join(str(cell).split()) if cell is not None else ""
 
 
@@ -144,7 +149,10 @@ class Found:
         node = self.plan.nodes[nid]
         kpi, text = node.name, show(cell)
         if isinstance(got, Bad):
-            self.err(f"value.{got.key}", at, text=text, kpi=kpi, **dict(got.params))
+            params = dict(got.params)
+            if "kind" in params:  # a TRUE/FALSE or date cell: the kind in the plan's language
+                params["kind"] = self.t(f"kind.{params['kind']}")
+            self.err(f"value.{got.key}", at, text=text, kpi=kpi, **params)
             return
         if not self._unit_ok(got, node.unit):
             self.err("value.unit", at, text=text, kpi=kpi, mark=got.mark,
