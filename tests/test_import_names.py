@@ -61,8 +61,8 @@ def write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
 def test_the_other_languages_names_and_month_only_headers(books: dict[str, bytes],
                                                           tmp_path: Path) -> None:
     wb = book(books, "sales_funnel.en", tmp_path)
-    f = write(tmp_path, "指標,4月,5月,Jun\n受注件数,12,14,\nWin rate,40%,0.38,\n"
-                        "inquiries,\"1,500\",,1600\n", "cp932")
+    f = write(tmp_path, "指標,4月,5月,Jun\n受注件数,12,14 orders,\nWin rate,40%,0.38,\n"
+                        "inquiries,\"1,500 inquiries\",,1600\n", "cp932")
     r = run_kpixl("actuals", "import", wb, f)
     assert r.returncode == 0, r.stderr
     assert read_workbook(wb).entered() == {

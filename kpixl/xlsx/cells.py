@@ -116,8 +116,10 @@ def _lookalike(text: str) -> str | None:
     return None
 
 
-def parse_number(cell: object) -> Num | Bad | None:
-    """The number a cell holds, None for "no data", or why it is not a number."""
+def parse_number(cell: object, unit: str = "") -> Num | Bad | None:
+    """The number a cell holds, None for "no data", or why it is not a number. A mark after the
+    number is at most 3 characters (``件``, ``千円``, ``pts``) or ``unit`` itself (``12 deals``
+    for a KPI counted in deals), so a note such as ``3件は翌月計上`` is not a number."""
     if cell is None:
         return None
     if isinstance(cell, bool):
@@ -158,7 +160,8 @@ def parse_number(cell: object) -> Num | Bad | None:
     if post == "-" and not mark:  # 1,234- : a negative, as SAP and some ledgers write it
         post, negative = "", not negative
     if post:
-        if mark or not re.fullmatch(r"[^\d\s.,]{1,3}", post):
+        short = re.fullmatch(r"[^\d\s.,]{1,3}", post) is not None
+        if mark or not (short or (unit and norm(post) == norm(unit))):
             return Bad(key="not-number")
         mark = post
     value = _body(body)

@@ -142,11 +142,11 @@ class Found:
     # -- values -----------------------------------------------------------------------------------
     def put(self, r: int, c: int, head: object, nid: str, label: str, cell: object) -> None:
         """One value cell of KPI ``nid`` in month ``label``."""
-        got = parse_number(cell)
+        node = self.plan.nodes[nid]
+        got = parse_number(cell, node.unit)
         if got is None:
             return
         at = self.at(r, c, head)
-        node = self.plan.nodes[nid]
         kpi, text = node.name, show(cell)
         if isinstance(got, Bad):
             params = dict(got.params)
