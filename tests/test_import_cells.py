@@ -8,6 +8,7 @@ separator that does not group thousands, a superscript or an infinite number is 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ PLAN = load(SEED)
     ("1 000", 1000, ""), ("1,234,567.5", 1234567.5, ""), ("(1,200)", -1200, ""),
     ("$1,200.50", 1200.5, "$"), ("１０％", 0.1, "%"), ("-0.5", -0.5, ""), ("+3", 3, ""),
     ("1.5e3", 1500, ""), ("12 件", 12, "件"), (46113, 46113, ""), (0.45, 0.45, ""),
-    ("1,234-", -1234, "")])
+    ("1,234-", -1234, ""), ("12.3%", 0.123, "%"), ("0.7%", 0.007, "%")])
 def test_numbers_as_exports_write_them(text: object, value: float, mark: str) -> None:
     assert parse_number(text) == Num(value=value, mark=mark)
 
@@ -107,6 +108,13 @@ def test_grouped_decimals_round_trip(whole: int, cents: int) -> None:
     text = f"{whole:,}.{cents:02d}"
     assert parse_number(text) == Num(value=float(f"{whole}.{cents:02d}"))
     assert parse_number("¥" + text) == Num(value=float(f"{whole}.{cents:02d}"), mark="¥")
+
+
+@given(st.integers(min_value=0, max_value=1000), st.integers(min_value=0, max_value=99))
+def test_percentages_are_the_decimal_fraction(whole: int, cents: int) -> None:
+    """``12.34%`` is the float nearest 0.1234, as a person typing 0.1234 would get."""
+    text = f"{whole}.{cents:02d}"
+    assert parse_number(text + "%") == Num(value=float(Decimal(text) / 100), mark="%")
 
 
 @given(st.integers(min_value=1000, max_value=10**9))
