@@ -26,7 +26,8 @@ EXAMPLES = {
     "report": "kpixl report plan.xlsx --format html > report.html",
     "pull": "kpixl pull plan.xlsx -o plan.yaml",
     "update": "kpixl update plan.yaml plan.xlsx",
-    "actuals": "kpixl actuals import plan.xlsx actuals.csv",
+    "actuals": "kpixl actuals import plan.xlsx actuals.csv --dry-run",
+    "ids": "kpixl ids plan.xlsx",
 }
 
 
@@ -155,7 +156,16 @@ def cmd_update(a: argparse.Namespace) -> int:
 def cmd_actuals_import(a: argparse.Namespace) -> int:
     from kpixl.app.actuals import import_actuals
 
-    print("\n".join(import_actuals(a.workbook, a.csv, overwrite=a.overwrite).lines()))
+    result = import_actuals(a.workbook, a.file, overwrite=a.overwrite, dry_run=a.dry_run,
+                            sheet=a.sheet)
+    print("\n".join(result.lines()))
+    return 0
+
+
+def cmd_ids(a: argparse.Namespace) -> int:
+    from kpixl.app.ids import id_lines
+
+    print("\n".join(id_lines(a.source)))
     return 0
 
 
@@ -223,14 +233,22 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("workbook")
     sp = add("actuals", cmd_actuals_import, "import actuals into a workbook")
     act = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = act.add_parser("import", help="import actuals from a CSV file", description="import "
-                         "actuals: long (id,month,value) or wide (one column per month) CSV, "
-                         "UTF-8 or Shift_JIS; never overwrites a non-empty cell without "
-                         "--overwrite", epilog=f"example: {EXAMPLES['actuals']}")
+    imp = act.add_parser("import", help="import actuals from a CSV or .xlsx export",
+                         description="import actuals from a CSV (UTF-8 or Shift_JIS; comma, tab "
+                         "or semicolon) or an .xlsx sheet: long (KPI, month, value), wide (one "
+                         "column per month) or months as rows; KPIs by id or name; totals and "
+                         "quarters skipped; keeps a backup; never overwrites a non-empty cell "
+                         "without --overwrite", epilog=f"example: {EXAMPLES['actuals']}")
     imp.add_argument("workbook")
-    imp.add_argument("csv")
+    imp.add_argument("file", metavar="FILE")
     imp.add_argument("--overwrite", action="store_true",
                      help="replace actuals the workbook already holds")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="show the KPI x month grid that would be imported; write nothing")
+    imp.add_argument("--sheet", metavar="NAME", help="the .xlsx sheet (default: the first)")
+    sp = add("ids", cmd_ids, "list every KPI: id, name (both languages where known), unit; "
+             "what an import file may call it")
+    sp.add_argument("source", metavar="PLAN|WORKBOOK")
     return p
 
 

@@ -338,6 +338,223 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "{file} から実績 {n} 件を取り込みました。"),
     "xl.kept-actuals": (" Kept {n} cell(s) that already hold a different value.",
                         " 既に別の値が入っているセル {n} 件はそのままにしました。"),
+    # -- issue 14: actuals import from export files, `kpixl ids` (kpixl.xlsx.import*, app) --
+    "import.file.missing": ("{file}: no such file; check the path",
+                            "{file}: ファイルがありません。パスを確かめてください"),
+    "import.file.unreadable": ("{file}: cannot be read ({reason})",
+                               "{file}: 読み込めません（{reason}）"),
+    "import.file.too-large": ("{file}: is larger than {mb} MB; split it into smaller files",
+                              "{file}: {mb} MB を超えています。小さなファイルに分けてください"),
+    "import.file.too-many": ("{file}: has more than {rows} rows or {cols} columns; split it into "
+                             "smaller files",
+                             "{file}: {rows} 行または {cols} 列を超えています。小さなファイルに"
+                             "分けてください"),
+    "import.file.xls": ("{file}: is an old Excel .xls workbook; save it from Excel as .xlsx or "
+                        'as "CSV UTF-8"',
+                        "{file}: 古い Excel 形式（.xls）のブックです。Excel で .xlsx か"
+                        "「CSV UTF-8」として保存し直してください"),
+    "import.file.bad-xlsx": ("{file}: cannot be read as an .xlsx workbook ({detail}); open it in "
+                             "Excel and save it again as .xlsx",
+                             "{file}: .xlsx のブックとして読めません（{detail}）。Excel で開いて "
+                             ".xlsx として保存し直してください"),
+    "import.file.no-sheet": ("{file}: has no sheet {sheet!r}; its sheets are {sheets}",
+                             "{file}: シート {sheet!r} がありません。シートは {sheets} です"),
+    "import.file.sheet-csv": ("{file}: --sheet is for .xlsx files, and this is a CSV file; "
+                              "leave --sheet out",
+                              "{file}: --sheet は .xlsx 用です。CSV ファイルには --sheet を"
+                              "付けないでください"),
+    "import.file.utf16": ('{file}: is UTF-16 text, not UTF-8 or Shift_JIS (cp932); save it from '
+                          'Excel as "CSV UTF-8"',
+                          "{file}: UTF-16 のテキストです（UTF-8 でも Shift_JIS でもありません）。"
+                          "Excel で「CSV UTF-8」として保存し直してください"),
+    "import.file.encoding": ('{file}: is neither UTF-8 nor Shift_JIS (cp932) text; save it from '
+                             'Excel as "CSV UTF-8"',
+                             "{file}: UTF-8 でも Shift_JIS（cp932）でもないテキストです。Excel で"
+                             "「CSV UTF-8」として保存し直してください"),
+    "import.file.not-csv": ('{file}:{row}: is not readable as CSV ({detail}); save it from Excel '
+                            'as "CSV UTF-8"',
+                            "{file}:{row}: CSV として読めません（{detail}）。Excel で"
+                            "「CSV UTF-8」として保存し直してください"),
+    "import.file.empty": ("{file}: is empty; expected a header row (months, or KPI, month and "
+                          "value) and the actuals below it",
+                          "{file}: 空です。見出しの行（月、または KPI・月・実績）とその下の実績が"
+                          "必要です"),
+    "import.layout.no-header": (
+        "{file}: no header row in the first {rows} rows: expected a row of months with the KPIs "
+        "in a column to its left (wide), KPI names over a column of months (months as rows), or "
+        "columns KPI, month and value (long); `kpixl ids {workbook}` lists the KPIs",
+        "{file}: 先頭 {rows} 行に見出しの行がありません。月が並ぶ行とその左の KPI の列（横持ち）、"
+        "月の列の上に並ぶ KPI 名（月が行）、または KPI・月・実績の列（縦持ち）が必要です。KPI は"
+        " `kpixl ids {workbook}` で一覧できます"),
+    "import.layout.no-values": ("{file}: holds no values under its header; fill in the actuals, "
+                                "or check that this is the right file",
+                                "{file}: 見出しの下に値がありません。実績を入れるか、ファイルが"
+                                "正しいか確かめてください"),
+    "import.layout.long-kpi": ("{at}: the header has a month and a value column but no KPI "
+                               "column; add a column KPI with each row's KPI name or id",
+                               "{at}: 見出しに月と実績の列はありますが KPI の列がありません。"
+                               "各行の KPI 名か ID を書いた「KPI」列を足してください"),
+    "import.layout.extra-cells": ("{at}: more cells than the header has columns ({cells}); quote "
+                                  'numbers that contain commas ("1,500"), or give the column a '
+                                  "header",
+                                  "{at}: 見出しより多くのセルがあります（{cells}）。カンマを含む"
+                                  '数値は "1,500" のように引用符で囲むか、列に見出しを付けて'
+                                  "ください"),
+    "import.layout.no-month": ("{at}: column {col} holds values but has no month in row {row}; "
+                               'write the month there, or quote numbers that contain commas '
+                               '("1,500")',
+                               "{at}: {col} 列に値がありますが、{row} 行目に月がありません。月を"
+                               '書くか、カンマを含む数値は "1,500" のように引用符で囲んでください'),
+    "import.layout.no-kpi": ("{at}: column {col} holds values but has no KPI in row {row}; write "
+                             "the KPI's name or id there",
+                             "{at}: {col} 列に値がありますが、{row} 行目に KPI がありません。KPI "
+                             "の名前か ID を書いてください"),
+    "import.layout.not-month": ("{at}: '{text}' is not a month, and its column holds numbers; "
+                                "write the month like {example} (also 2026/4, Apr-26), or delete "
+                                "the column",
+                                "{at}: 「{text}」は月ではなく、その列に数値があります。{example} "
+                                "や 2026年4月 のように月を書くか、列を削除してください"),
+    "import.layout.no-kpi-column": ("{at}: no column of KPI names left of the months (column "
+                                    "{col}); add one with each row's KPI name or id",
+                                    "{at}: 月（{col} 列）の左に KPI 名の列がありません。各行の KPI"
+                                    " 名か ID を書いた列を足してください"),
+    "import.kpi.missing": ("{at}: the row holds values but no KPI; write the KPI's name or id in "
+                           "column {col}",
+                           "{at}: 値がありますが KPI がありません。{col} 列に KPI の名前か ID を"
+                           "書いてください"),
+    "import.kpi.unknown": ("{at}: '{text}' is not a KPI of this plan (nearest: {near}); write "
+                           "its name as the workbook shows it or its id; `kpixl ids {workbook}` "
+                           "lists them all",
+                           "{at}: 「{text}」はこのプランの KPI ではありません（近いもの: {near}）"
+                           "。ブックに表示される名前か ID で書いてください。`kpixl ids {workbook}`"
+                           " ですべて一覧できます"),
+    "import.kpi.unknown-all": ("{at}: '{text}' is not a KPI of this plan; write one of its "
+                               "names or ids: {all}",
+                               "{at}: 「{text}」はこのプランの KPI ではありません。次の名前か ID "
+                               "で書いてください: {all}"),
+    "import.kpi.unknown-far": ("{at}: '{text}' is not a KPI of this plan; write its name as the "
+                               "workbook shows it or its id; `kpixl ids {workbook}` lists them "
+                               "all",
+                               "{at}: 「{text}」はこのプランの KPI ではありません。ブックに表示"
+                               "される名前か ID で書いてください。`kpixl ids {workbook}` ですべて"
+                               "一覧できます"),
+    "import.kpi.unknown-see": ("{at}: '{text}' is not a KPI of this plan (row {row} lists them)",
+                               "{at}: 「{text}」はこのプランの KPI ではありません（{row} 行目に"
+                               "一覧があります）"),
+    "import.kpi.scaled": ("{at}: '{text}' gives {kpi} in {scale}, and the plan counts it in "
+                          "{unit}; convert the figures to {unit} and name the row {kpi}",
+                          "{at}: 「{text}」は {kpi} を {scale} 単位で示していますが、プランの単位は"
+                          " {unit} です。数値を {unit} に直し、名前を {kpi} にしてください"),
+    "import.layout.headerless": ("{at}: a KPI and a month side by side, but no header row above "
+                                 "them; add a first row KPI,month,value",
+                                 "{at}: KPI と月が並んでいますが、その上に見出しの行がありません"
+                                 "。先頭に「KPI,月,実績」の行を足してください"),
+    "import.kpi.ambiguous": ("{at}: '{text}' could be {a} or {b}; write the id ({ida} or {idb})",
+                             "{at}: 「{text}」は {a} とも {b} とも読めます。ID（{ida} か {idb}）で"
+                             "書いてください"),
+    "import.month.missing": ("{at}: the month is missing; write it like {example}",
+                             "{at}: 月がありません。{example} のように書いてください"),
+    "import.month.bad": ("{at}: '{text}' is not a month; write it like {example} (also 2026/4, "
+                         "2026/4/1, Apr-26)",
+                         "{at}: 「{text}」は月として読めません。{example} や 2026年4月、4月 の"
+                         "ように書いてください"),
+    "import.month.outside": ("{at}: {month} is outside the plan ({span}); delete it, or import "
+                             "it into the workbook of that year",
+                             "{at}: {month} は計画期間（{span}）の外です。削除するか、その年度の"
+                             "ブックに取り込んでください"),
+    "import.month.outside-month": ("{at}: '{text}' (month {month}) is not in the plan ({span}); "
+                                   "delete it",
+                                   "{at}: 「{text}」（{month} 月）は計画期間（{span}）にありません"
+                                   "。削除してください"),
+    "import.month.ambiguous": ("{at}: '{text}' is more than one month of the plan ({labels}); "
+                               "write the year too, like {example}",
+                               "{at}: 「{text}」は計画期間の複数の月（{labels}）に当たります。"
+                               "{example} のように年も書いてください"),
+    "import.month.twice": ("{at}: {month} appears again (also {other}); keep one",
+                           "{at}: {month} がもう一度あります（{other} にも）。1 つにしてください"),
+    "import.value.not-number": ("{at}: '{text}' is not a number; write the number alone (12000, "
+                                "12,000, 1,234 with its unit, $1,000 and 30% are read)",
+                                "{at}: 「{text}」は数値として読めません。12000、12,000、1,234件、"
+                                "¥1,000、30% のように数値を書いてください"),
+    "import.value.lookalike": ("{at}: '{text}' contains '{char}' ({uname}), which looks like a "
+                               "digit or sign but is not one; retype it with plain digits",
+                               "{at}: 「{text}」に数字や記号に似た別の文字「{char}」（{uname}）"
+                               "があります。普通の数字で入力し直してください"),
+    "import.value.comma-decimal": ("{at}: in '{text}' the comma does not group thousands; write "
+                                   "{dot} if it is a decimal point, or {plain}",
+                                   "{at}: 「{text}」のカンマは 3 桁区切りになっていません。小数点"
+                                   "なら {dot}、そうでなければ {plain} と書いてください"),
+    "import.value.european": ("{at}: '{text}' uses '.' to group thousands and ',' as the decimal "
+                              "point; write {fixed}",
+                              "{at}: 「{text}」は「.」で 3 桁を区切り「,」を小数点にしています。"
+                              "{fixed} と書いてください"),
+    "import.value.infinite": ("{at}: '{text}' is not a finite number of a usable size; write the "
+                              "figure itself",
+                              "{at}: 「{text}」は扱える大きさの有限の数値ではありません。実際の"
+                              "数値を書いてください"),
+    "import.value.excel-error": ("{at}: '{text}' is an Excel error; fix the formula in the "
+                                 "source file, or clear the cell",
+                                 "{at}: 「{text}」は Excel のエラーです。元のファイルの数式を直すか"
+                                 "、セルを空にしてください"),
+    "import.value.type": ("{at}: '{text}' is a {kind} cell, not a number; write the number",
+                          "{at}: 「{text}」は {kind} のセルで、数値ではありません。数値を書いて"
+                          "ください"),
+    "import.value.unit": ("{at}: '{text}' is in {mark}, but {kpi} is in {unit}; check the row "
+                          "and column, or write the number alone",
+                          "{at}: 「{text}」の単位は {mark} ですが、{kpi} の単位は {unit} です。"
+                          "行と列を確かめるか、数値だけを書いてください"),
+    "import.value.negative": ("{at}: '{text}' is negative, but {kpi} is not signed; check the "
+                              "sign, or set signed: true on {id} in the plan",
+                              "{at}: 「{text}」は負の値ですが、{kpi} は負になりません。符号を"
+                              "確かめるか、プランの {id} に signed: true を指定してください"),
+    "import.value.percent": ("{at}: '{text}' for {kpi} (a %): did you mean {pct}%? write "
+                             "{fraction} or {pct}%",
+                             "{at}: {kpi}（%）に「{text}」とあります。{pct}% のことですか？ "
+                             "{fraction} か {pct}% と書いてください"),
+    "import.value.bounds": ("{at}: '{text}' is outside the range of {kpi} ({low}..{high}); "
+                            "check the figure, or widen bounds on {id} in the plan",
+                            "{at}: 「{text}」は {kpi} の範囲（{low}〜{high}）の外です。数値を"
+                            "確かめるか、プランの {id} の bounds を広げてください"),
+    "import.value.twice": ("{at}: {kpi} {month} is given twice (also {other}); keep one",
+                           "{at}: {kpi} の {month} が 2 回あります（{other} にも）。1 つにして"
+                           "ください"),
+    "import.skipped.row": ("skipped row {where} ({text}): a total or a quarter",
+                           "{where} 行目（{text}）を飛ばしました: 合計・四半期の行"),
+    "import.skipped.column": ("skipped column {where} ({text})",
+                              "{where} 列（{text}）を飛ばしました"),
+    "import.skipped.title": ("skipped row(s) {where} above the header ({text})",
+                             "見出しより上の {where} 行目（{text}）を飛ばしました"),
+    "import.done": ("imported {n} actual(s) from {file} into {workbook}",
+                    "{file} から {workbook} に実績を {n} 件取り込みました"),
+    "import.dry-run": ("dry run: {n} actual(s) from {file} would be imported into {workbook}; "
+                       "nothing was written",
+                       "試行（--dry-run）: {file} から {workbook} に実績 {n} 件を取り込みます。"
+                       "何も書き込んでいません"),
+    "import.layout": ("layout: {layout}", "形式: {layout}"),
+    "import.layout.long": ("long (one row per KPI and month)", "縦持ち（KPI と月ごとに 1 行）"),
+    "import.layout.wide": ("wide (one column per month)", "横持ち（月ごとに 1 列）"),
+    "import.layout.rows": ("months as rows (one column per KPI)", "月が行（KPI ごとに 1 列）"),
+    "import.backup": ("backup: {path}", "バックアップ: {path}"),
+    "import.replaced": ("replaced {n} actual(s) the workbook held (--overwrite)",
+                        "ブックにあった実績 {n} 件を置き換えました（--overwrite）"),
+    "import.conflicts": ("{workbook}: {n} cell(s) already hold a different actual; use "
+                         "--overwrite to replace them:",
+                         "{workbook}: {n} 個のセルに別の実績がすでにあります。置き換えるには "
+                         "--overwrite を付けてください:"),
+    "import.conflicts.dry": ("{n} cell(s) already hold a different actual (--overwrite would "
+                             "replace them):",
+                             "{n} 個のセルに別の実績がすでにあります（--overwrite で置き換わり"
+                             "ます）:"),
+    "import.conflict": ("{kpi} {month}: the workbook has {have}, the file {new}",
+                        "{kpi} {month}: ブックは {have}、ファイルは {new}"),
+    "import.unreadable": ("{workbook}: {n} row(s) hold text or formulas where numbers belong "
+                          "({kpis}); fix or clear them first, or use --overwrite to drop them",
+                          "{workbook}: 数値を入れる {n} 行に文字か数式があります（{kpis}）。先に"
+                          "直すか消すか、--overwrite で捨ててください"),
+    "import.grid.kpi": ("KPI", "指標"),
+    "import.kind.bool": ("TRUE/FALSE", "TRUE/FALSE（論理値）"),
+    "import.kind.date": ("date", "日付"),
+    "import.unplaced": ("not placed: {text}", "配置できませんでした: {text}"),
 }
 
 

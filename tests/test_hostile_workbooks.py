@@ -452,7 +452,7 @@ def test_actuals_import_refuses_to_drop_typed_text_and_formulas(wb: Path) -> Non
     proc = kpixl("actuals", "import", wb, _csv(wb.parent), cwd=wb.parent)
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert proc.returncode == 1
-    assert "act_deals" in proc.stderr and "act_orders" in proc.stderr
+    assert "商談数" in proc.stderr and "受注件数" in proc.stderr  # the KPIs, by name (cli.md)
     assert wb.read_bytes() == before
     proc = kpixl("actuals", "import", wb, _csv(wb.parent), "--overwrite", cwd=wb.parent)
     assert proc.returncode == 0, proc.stderr

@@ -11,7 +11,7 @@ Where the CSV comes from depends on where the script runs (:attr:`BookLike.engin
   holding a line break or a comma is CSV text, not a path).
 
 Every engine accepts the pasted forms. One parser reads all of them, the one of
-``kpixl actuals import`` (:func:`kpixl.xlsx.importfile.parse_csv`): pasted text and sheets are
+``kpixl actuals import`` (:func:`kpixl.xlsx.importfile.read_actuals`): pasted text and sheets are
 handed to it as a UTF-8 file in a temporary folder, so its checks, messages and line numbers
 (a sheet's row numbers) are the same.
 """
@@ -58,12 +58,12 @@ def _grid_csv(grid: Grid) -> str:
 
 
 def _parse_text(text: str, plan: Any, name: str) -> dict[tuple[str, str], float]:
-    from kpixl.xlsx.importfile import parse_csv
+    from kpixl.xlsx.importfile import read_actuals
 
     with tempfile.TemporaryDirectory(prefix="kpixl-csv-") as tmp:
         path = Path(tmp) / "pasted.csv"
         path.write_text(text, encoding="utf-8")
-        return parse_csv(path, plan, name=name)
+        return dict(read_actuals(path, plan, name=name).values)
 
 
 def _source(book: BookLike, value: Any, folder: str | None, locale: str
@@ -90,7 +90,7 @@ def import_actuals(book: BookLike, path: str | None = None, *, folder: str | Non
                    ) -> str:
     """Actuals from the CSV named or pasted in ``action_csv`` (or ``path``) into the actual
     cells that are empty; a cell that already holds a different value is kept."""
-    from kpixl.xlsx.importfile import parse_csv
+    from kpixl.xlsx.importfile import read_actuals
 
     st = read_state(book)
     locale = st.plan.locale
@@ -107,7 +107,7 @@ def import_actuals(book: BookLike, path: str | None = None, *, folder: str | Non
         str(what) if kind == "sheet" else msg("xl.csv-cell", locale))
     try:
         if kind == "path":
-            found = parse_csv(Path(what), st.plan, name=shown)
+            found = dict(read_actuals(Path(what), st.plan, name=shown).values)
         elif kind == "sheet":
             found = _parse_text(_grid_csv(book.read(str(what))), st.plan, shown)
         else:

@@ -19,6 +19,8 @@ release): :func:`month_text` reads either.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -36,13 +38,16 @@ def find_sheet(book: BookLike, names: Sequence[str]) -> str | None:
 def month_text(value: Any) -> str | None:
     """A month label (``2026-09``) from what a cell holds: the text itself, or the date Excel
     made of it (a ``datetime``/``date``, the first of the month); None for anything else."""
-    from kpixl.xlsx.importfile import month_label
-
     if isinstance(value, dt.date):  # datetime is a date too
         return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, str):
-        return month_label(value)
+        found = _MONTH.match(unicodedata.normalize("NFKC", value).strip())
+        if found and 1 <= int(found[2]) <= 12:
+            return f"{int(found[1]):04d}-{int(found[2]):02d}"
     return None
+
+
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
 def spans(cols: Iterable[int]) -> list[tuple[int, int]]:
