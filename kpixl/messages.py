@@ -318,6 +318,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "期限がありません。計画期間内の日付を `due` に指定してください"),
     "smart_t.outside": ("due {due} is outside the plan period {start}..{end}",
                         "期限 {due} が計画期間 {start}〜{end} の外にあります"),
+    # -- issue 17: safe writes, write targets, entered data, numbers that enter -----------------
+    "safe.no-folder": ("folder {folder} does not exist", "フォルダー {folder} がありません"),
+    "safe.folder-not-folder": ("{folder} is not a folder", "{folder} はフォルダーではありません"),
+    "safe.cannot-write": ("cannot be written ({reason})", "書き込めません（{reason}）"),
+    "safe.cannot-replace": ("cannot replace the file ({reason}); is it open in Excel?",
+                            "ファイルを置き換えられません（{reason}）。Excel で開いていませんか？"),
+    "safe.is-folder": ("is a folder; give a file name (e.g. plan.xlsx)",
+                       "フォルダーです。ファイル名（例: plan.xlsx）を指定してください"),
+    "safe.not-regular": ("is not a regular file (a device, pipe or socket); choose another output",
+                         "通常のファイルではありません（デバイス・パイプなど）。別の出力先を指定して"
+                         "ください"),
+    "safe.read-only": ("is read-only; make it writable (chmod u+w) or choose another output",
+                       "読み取り専用です。書き込み可能にする（chmod u+w）か、別の出力先を指定して"
+                       "ください"),
+    "safe.open-elsewhere": ("is open in Excel or LibreOffice (lock file {lock}); close it and "
+                            "retry",
+                            "Excel または LibreOffice で開かれています（ロックファイル {lock}）。"
+                            "閉じてからやり直してください"),
+    "safe.busy": ("another kpixl command is writing it (lock {lock}); still busy after {seconds} "
+                  "s, nothing was changed: retry when it has finished",
+                  "別の kpixl コマンドが書き込み中です（ロック {lock}）。{seconds} 秒待っても終わら"
+                  "ないため何も変更していません。終わってからやり直してください"),
+    "safe.interrupted": ("interrupted by {signal}; nothing was replaced",
+                         "{signal} で中断しました。ファイルは置き換えていません"),
+    "safe.backup": ("cannot write the backup {name} ({reason})",
+                    "バックアップ {name} を書き込めません（{reason}）"),
 }
 
 

@@ -27,10 +27,18 @@ def import_actuals(workbook: str | os.PathLike[str], csv_path: str | os.PathLike
     """Place the CSV's actuals into ``workbook`` (rebuilt like ``kpixl update`` with the plan it
     holds); return the :class:`~kpixl.app.update.UpdateResult`."""
     from kpixl.app.update import check_lock, rebuild
-    from kpixl.xlsx.reader import read_workbook
+    from kpixl.xlsx.safewrite import locked
 
     path = Path(workbook)
     check_lock(path)
+    with locked(path):  # read and write under one lock: a concurrent writer is never lost
+        return _import(path, csv_path, overwrite=overwrite)
+
+
+def _import(path: Path, csv_path: str | os.PathLike[str], *, overwrite: bool) -> UpdateResult:
+    from kpixl.app.update import rebuild
+    from kpixl.xlsx.reader import read_workbook
+
     data = read_workbook(path)
     new = parse_csv(csv_path, data.plan)
     have = data.entered()
@@ -49,7 +57,7 @@ def import_actuals(workbook: str | os.PathLike[str], csv_path: str | os.PathLike
         raise WorkbookError("\n".join([f"{path}: {len(clash)} cell(s) already hold a different "
                                        "actual; use --overwrite to replace them:",
                                        *(f"  {c}" for c in clash)]))
-    result = rebuild(data, data.plan, path, new_actuals=new, backup=False)
+    result = rebuild(data, data.plan, path, new_actuals=new, backup=True)
     result.carried.insert(0, f"imported {len(new)} actual(s) from {Path(csv_path).name}"
                           + (f", replacing {len(clash)}" if clash else ""))
     return result

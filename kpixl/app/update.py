@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -528,20 +527,11 @@ def _look(v: Any) -> str:
 
 
 def _backup(path: Path, now: dt.datetime | None) -> Path:
-    """A copy beside ``path`` named by the time; never replaces an earlier backup (two updates
-    in one second get ``-2``, ``-3``...)."""
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
-    k = 2
-    while target.exists():
-        target = path.with_name(f"{path.stem}.{stamp}-{k}.bak{path.suffix}")
-        k += 1
-    try:
-        shutil.copy2(path, target)
-    except OSError as exc:
-        raise WorkbookError(f"{path}: cannot write the backup {target.name} ({exc.strerror})"
-                            ) from None
-    return target
+    """A copy beside ``path`` named by the time (:func:`kpixl.xlsx.safewrite.backup`: two in
+    one second get ``-2``, ``-3``...)."""
+    from kpixl.xlsx.safewrite import backup
+
+    return backup(path, now)
 
 
 def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], *,
@@ -550,8 +540,11 @@ def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], 
     entered (module docstring). Raises PlanError or WorkbookError; nothing is written then."""
     from kpixl.model.loader import load
 
+    from kpixl.xlsx.safewrite import locked
+
     path = Path(workbook)
     check_lock(path)
     plan = load(plan_path)
-    data = read_workbook(path)
-    return rebuild(data, plan, path, backup=backup)
+    with locked(path):  # read and write under one lock: a concurrent import is never lost
+        data = read_workbook(path)
+        return rebuild(data, plan, path, backup=backup)
