@@ -26,7 +26,7 @@ def import_actuals(workbook: str | os.PathLike[str], csv_path: str | os.PathLike
                    overwrite: bool = False) -> UpdateResult:
     """Place the CSV's actuals into ``workbook`` (rebuilt like ``kpixl update`` with the plan it
     holds); return the :class:`~kpixl.app.update.UpdateResult`."""
-    from kpixl.app.update import check_lock, rebuild
+    from kpixl.app.update import check_lock
     from kpixl.xlsx.safewrite import locked
 
     path = Path(workbook)

@@ -539,7 +539,6 @@ def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], 
     """Rebuild ``workbook`` from the plan file at ``plan_path``, carrying over what a user
     entered (module docstring). Raises PlanError or WorkbookError; nothing is written then."""
     from kpixl.model.loader import load
-
     from kpixl.xlsx.safewrite import locked
 
     path = Path(workbook)
