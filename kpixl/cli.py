@@ -38,7 +38,7 @@ def _lang() -> str:
 def cmd_demo(a: argparse.Namespace) -> int:
     from kpixl.app.build import demo
 
-    print(demo(a.output, locale=a.lang))
+    print(demo(a.output, locale=a.lang, force=a.force))
     return 0
 
 
@@ -90,9 +90,11 @@ def cmd_build(a: argparse.Namespace) -> int:
         return 0
     from pathlib import Path
 
-    outdir = Path(a.output or ".")
-    outdir.mkdir(parents=True, exist_ok=True)
+    from kpixl.app.build import make_folder
     from kpixl.app.parallel import build_many
+
+    outdir = Path(a.output or ".")
+    make_folder(outdir)
 
     return build_many(a.plans, outdir, jobs=a.jobs, xlwings=a.xlwings, force=a.force)
 
@@ -183,6 +185,8 @@ def parser() -> argparse.ArgumentParser:
              "into DIR/kpixl-demo.xlsx")
     sp.add_argument("-o", "--output", default=".", metavar="DIR")
     sp.add_argument("--lang", choices=("ja", "en"), default="ja")
+    sp.add_argument("--force", action="store_true",
+                    help="replace a demo workbook even if it holds entered data")
     sp = add("templates", cmd_templates, "list the built-in plan templates")
     sp.add_argument("--lang", choices=("ja", "en"), default=_lang())
     sp = add("new", cmd_new, "write a starter plan from a template")

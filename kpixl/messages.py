@@ -319,6 +319,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "smart_t.outside": ("due {due} is outside the plan period {start}..{end}",
                         "期限 {due} が計画期間 {start}〜{end} の外にあります"),
     # -- issue 17: safe writes, write targets, entered data, numbers that enter -----------------
+    "file.not-regular": ("is not a regular file (a pipe, device or socket); give a plan file",
+                         "通常のファイルではありません（パイプ・デバイスなど）。プランのファイルを"
+                         "指定してください"),
     "safe.no-folder": ("folder {folder} does not exist", "フォルダー {folder} がありません"),
     "safe.folder-not-folder": ("{folder} is not a folder", "{folder} はフォルダーではありません"),
     "safe.cannot-write": ("cannot be written ({reason})", "書き込めません（{reason}）"),
@@ -342,6 +345,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "ないため何も変更していません。終わってからやり直してください"),
     "safe.interrupted": ("interrupted by {signal}; nothing was replaced",
                          "{signal} で中断しました。ファイルは置き換えていません"),
+    "target.is-source": ("is the file being read ({source}); choose another output",
+                         "読み込むファイル（{source}）と同じです。別の出力先を指定してください"),
+    "target.suffix": ("a workbook built without --xlwings classic is an .xlsx file, not {suffix} "
+                      "(Excel refuses it); use e.g. {name}",
+                      "--xlwings classic 以外で作るブックは .xlsx です（{suffix} は Excel が開けま"
+                      "せん）。例: {name}"),
+    "target.plan-suffix": ("a plan is a .yaml file, not {suffix}; use e.g. {name}",
+                           "プランは .yaml ファイルです（{suffix} ではありません）。例: {name}"),
+    "target.need-folder": ("is a file; -o names a folder here (the workbooks go into it)",
+                           "ファイルです。ここでは -o にフォルダーを指定してください（その中にブックを"
+                           "書きます）"),
+    "target.no-folder": ("cannot create the folder ({reason})",
+                         "フォルダーを作れません（{reason}）"),
+    "entered.stranger": ("refusing to replace it (move it away or choose another output)",
+                         "置き換えません（移動するか、別の出力先を指定してください）"),
+    "entered.build": ("holds data a user entered ({what}); use `kpixl update PLAN WORKBOOK` to "
+                      "carry it over, or --force to replace it",
+                      "入力済みのデータがあります（{what}）。`kpixl update プラン ブック` で引き継ぐ"
+                      "か、置き換えるなら --force を付けてください"),
+    "entered.demo": ("holds data a user entered ({what}); use another -o folder, or --force to "
+                     "replace it",
+                     "入力済みのデータがあります（{what}）。別の -o フォルダーを指定するか、置き換え"
+                     "るなら --force を付けてください"),
+    "target.not-plan": ("is a workbook or another zip file, not a plan; choose another output",
+                        "ブックなどの zip ファイルで、プランではありません。別の出力先を指定して"
+                        "ください"),
     "safe.backup": ("cannot write the backup {name} ({reason})",
                     "バックアップ {name} を書き込めません（{reason}）"),
 }

@@ -53,11 +53,39 @@ def build(plan_path: str | os.PathLike[str], out: str | os.PathLike[str] | None 
     suffix = ".xlsm" if xlwings == "classic" else ".xlsx"
     target = Path(out) if out is not None else plan_path.with_suffix(suffix)
     result = check(plan_path)
+    check_output(target, xlwings, sources=(plan_path,), locale=result.plan.locale)
     return write(result.solution, target, xlwings=xlwings, force=force)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_output(target: Path, xlwings: str = "none", *, sources: tuple[Path, ...] = (),
+                 locale: str = "en") -> None:
+    """Refuse a workbook target that is a folder, one of the files being read (``build p.yaml
+    -o p.yaml``), not a regular file, or named with an extension that does not match what is
+    built (``.xlsm`` only for classic xlwings, which ``kpixl.xl.check_target`` checks; ``.xlsx``
+    otherwise: Excel refuses an .xlsx workbook named .xlsm)."""
+    from kpixl.messages import msg
+    from kpixl.xlsx.safewrite import check_writable
+
+    for src in sources:
+        if _same_file(target, src):
+            raise KpixlError(f"{target}: " + msg("target.is-source", locale, source=src))
+    if os.path.isdir(target):
+        raise KpixlError(f"{target}: " + msg("safe.is-folder", locale))
+    if xlwings != "classic" and target.suffix.lower() != ".xlsx":
+        raise KpixlError(f"{target}: " + msg("target.suffix", locale, suffix=target.suffix
+                                             or "(none)", name=target.with_suffix(".xlsx").name))
+    check_writable(target, locale)
+
+
 def write(solution: Solution, target: Path, *, xlwings: str = "none",
-          force: bool = False) -> Path:
+          force: bool = False, command: str = "build") -> Path:
     """Lay out and write a solved plan to ``target``."""
     from kpixl import xl
     from kpixl.layout import build_layout, streamed_sheets, tabs
@@ -65,14 +93,12 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
     from kpixl.xlsx.writer import WorkbookWriter, atomic_path
 
     xl.check_target(target, xlwings)  # mode, xlwings installed, classic module name
-    if target.exists() and not force:
-        from kpixl.xlsx.reader import entered_data
-
-        entered = entered_data(target)
-        if entered:
-            raise KpixlError(f"{target}: holds data a user entered ({'; '.join(entered[:3])}); "
-                             "use `kpixl update PLAN WORKBOOK` to carry it over, or --force")
     plan = solution.plan
+    check_output(target, xlwings, locale=plan.locale)
+    if os.path.lexists(target):
+        from kpixl.app.entered import refuse_entered
+
+        refuse_entered(target, force=force, locale=plan.locale, command=command)
     # the month grids go to the file block by block as they are laid out
     with WorkbookWriter(target, tabs(plan), streamed=streamed_sheets(plan),
                         styles=lambda key: build_styles(plan, {key})[key]) as writer:
@@ -119,6 +145,10 @@ def new_plan(name: str, out: str | os.PathLike[str] | None = None, *, locale: st
 
     text = template_text(name, locale)
     target = Path(out) if out is not None else Path(f"{name.partition('.')[0]}.yaml")
+    if os.path.isdir(target):
+        from kpixl.messages import msg
+
+        raise KpixlError(f"{target}: " + msg("safe.is-folder", locale))
     if target.exists() and not force:
         raise KpixlError(f"{target}: already exists; use --force to overwrite it")
     with atomic_path(target) as tmp:
@@ -126,11 +156,28 @@ def new_plan(name: str, out: str | os.PathLike[str] | None = None, *, locale: st
     return target
 
 
-def demo(outdir: str | os.PathLike[str] = ".", *, locale: str = "ja") -> Path:
-    """Build the seed article's sales funnel into ``outdir/kpixl-demo.xlsx``."""
+def demo(outdir: str | os.PathLike[str] = ".", *, locale: str = "ja",
+         force: bool = False) -> Path:
+    """Build the seed article's sales funnel into ``outdir/kpixl-demo.xlsx``; like ``build``,
+    a demo workbook that holds entered data (actuals typed in to try it) is not replaced
+    without ``force``."""
     folder = Path(outdir)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder, locale)
     plan = loads(template_text("sales_funnel", locale), source=f"sales_funnel.{locale}.yaml")
     result = check_plan(plan)
-    return write(result.solution, folder / "kpixl-demo.xlsx", force=True)
+    return write(result.solution, folder / "kpixl-demo.xlsx", force=force, command="demo")
+
+
+def make_folder(folder: Path, locale: str = "en") -> None:
+    """Create an output folder (``demo -o DIR``, a multi-plan ``build -o DIR``); a file there is
+    refused with one line."""
+    from kpixl.messages import msg
+
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise KpixlError(f"{folder}: " + msg("target.need-folder", locale))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KpixlError(f"{folder}: " + msg("target.no-folder", locale,
+                                             reason=exc.strerror or exc)) from None
 

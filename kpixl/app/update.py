@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpixl.app.entered import carry_typed
 from kpixl.errors import PlanError, WorkbookError
 from kpixl.layout.core import RangeRef, Sheet, WorkbookLayout, col_letter
 from kpixl.layout.sheets_lists import KFS_HEADS
@@ -239,6 +240,7 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
     _controls(layout, data, merged, target)
     lost += _pdca(layout, data, merged, res)
     lost += _kfs(layout, data, plan, merged, res, kfs_lost)
+    lost += carry_typed(layout, data, merged, res)  # notes, inserted rows (kpixl.app.entered)
     _extra_sheets(layout, data, merged, lost, res)
     if backup:
         res.backup = _backup(data.path, now)

@@ -31,6 +31,7 @@ import hashlib
 import json
 import math
 import re
+import stat
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -165,7 +166,11 @@ def check_zip(path: Path) -> bytes | None:
     """Refuse what is not a workbook or would unpack to an absurd size; return the VBA project
     (``xl/vbaProject.bin``) when the file carries one."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would hang, /dev/zero never end (issue 17)
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, device or socket"
+            raise WorkbookError(f"{path}: is {what}, not a workbook file")
     except FileNotFoundError:
         raise WorkbookError(f"{path}: no such file") from None
     except OSError as exc:
@@ -496,8 +501,9 @@ def read_workbook(path: str | Path) -> WorkbookData:
     kfs_sheet = _table_sheet(wb, "kpixl_kfs", sheet_name("kfs", plan.locale))
     pdca = _pdca(path, c.ws(pdca_sheet))
     kfs, kfs_added = _kfs(c, plan, kfs_sheet)
-    known = {n for pair in SHEETS.values() for n in pair} | {META_SHEET, pdca_sheet, kfs_sheet,
-                                                             XLWINGS_CONF}
+    # the plan's own sheet names only: a Japanese workbook's own sheet `Dashboard` is a user's
+    known = {sheet_name(k, plan.locale) for k in SHEETS} | {META_SHEET, pdca_sheet, kfs_sheet,
+                                                            XLWINGS_CONF}
     mode = ("classic" if XLWINGS_CONF in wb.sheetnames or vba is not None else
             "lite" if "action" in c.names else "none")
     special = set(TARGET_HISTORY) | set(UNPLACED)

@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from kpixl.errors import WorkbookError
 from kpixl.messages import msg
@@ -328,7 +328,7 @@ class safe_write:
         self.real, self.tmp = real, Path(name)
         return self.tmp
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> Literal[False]:
         assert self.tmp is not None
         try:
             if exc_type is not None:
