@@ -86,15 +86,17 @@ def typed(data: WorkbookData) -> list[TypedCell]:
     from kpixl.xlsx.typed import typed_cells
 
     skips = _skips(data)
-    found = typed_cells(data.path, _expected(_layout_of(data, data.plan)), skip_rows=skips)
+    built = _layout_of(data, data.plan)
+    found = typed_cells(data.path, _expected(built), skip_rows=skips, names=built.names)
     if not found or not data.changed():
         return found
     try:
         now = workbook_plan(data)
     except KpixlError:
         return found
+    layout = _layout_of(data, now)
     again = {(t.sheet, t.row, t.col) for t in typed_cells(
-        data.path, _expected(_layout_of(data, now)), skip_rows=skips)}
+        data.path, _expected(layout), skip_rows=skips, names=layout.names)}
     return [t for t in found if (t.sheet, t.row, t.col) in again]
 
 
@@ -179,11 +181,12 @@ def carry_typed(layout: WorkbookLayout, data: WorkbookData, plan: Any,
         value = t.value
         if t.formula and isinstance(value, str) and not value.startswith("="):
             value = "=" + value
-        if t.formula or sheet is None or (t.row, t.col) in sheet.cells:
+        if t.formula or t.moved or sheet is None or (t.row, t.col) in sheet.cells:
             why = ("a formula typed into an input cell; kpixl keeps numbers only: type its "
                    "result, or put the value into the plan" if t.in_input else
                    "a formula typed on a kpixl sheet, kept as text" if t.formula else
-                   "kpixl now uses this cell")
+                   "typed where rows were inserted; its place in the new workbook is not "
+                   "known" if t.moved else "kpixl now uses this cell")
             lost.append(("cell", t.where, "", value, why))
             res.unplaced.append(f"cell {t.where} = {value!r} ({why})")
             continue

@@ -44,6 +44,7 @@ class TypedCell:
     value: Any  # the constant, or a formula's text (``=...``), as text
     formula: bool  # a formula (typed into an input cell, or anywhere kpixl has none)
     in_input: bool  # the cell is one of kpixl's input cells
+    moved: bool = False  # rows were inserted or deleted above it (its row is not kpixl's now)
 
     @property
     def where(self) -> str:
@@ -73,12 +74,71 @@ def _norm(v: Any) -> Any:
     return v
 
 
+def _offsets(wb: Any, sheet: str, names: Mapping[str, str]) -> set[int]:
+    """Row offsets (file row - layout row) of the defined names on ``sheet``: a row inserted
+    (or deleted) above a named range moves it, and LibreOffice and Excel move the name with
+    it. {0} when nothing moved."""
+    from kpixl.xlsx.reader import parse_range
+
+    found = {0}
+    for name, ref in names.items():
+        dn = wb.defined_names.get(name)
+        if dn is None or not dn.attr_text:
+            continue
+        try:
+            built, now = parse_range(ref), parse_range(dn.attr_text)
+        except ValueError:
+            continue
+        if built[0] == sheet and now[0] == sheet:
+            found.add(now[1] - built[1])
+    return found
+
+
+def _score(kind: str, want: Any, cell: Any) -> int:
+    """How well a file cell fits a layout position: +2 the same constant, +1 a formula where
+    kpixl has one, 0 an input cell holding a constant (anything may be typed there), -1 else."""
+    is_formula = cell.data_type == "f"
+    if kind == "value" and not is_formula and _same(cell.value, want):
+        return 2
+    if kind == "formula" and is_formula:
+        return 1
+    if kind == "input" and not is_formula:
+        return 0
+    return -1
+
+
+MAX_SHIFT = 50  # rows inserted or deleted above a row, looked for when its cells do not fit
+
+
+def _shift(row: list[tuple[int, Any]], cells: Expected, r0: int, named: list[int]) -> int:
+    """The offset (file row - layout row) that fits ``row`` best: 0 unless another fits better
+    and has at least one cell that kpixl put there (a lone note never moves into an input
+    cell); the offsets of moved names first, then any within ``MAX_SHIFT``."""
+    def score(o: int) -> int:
+        return sum(_score(*cells.get((r0 - o, c0), ("none", None)), cell) for c0, cell in row)
+
+    here = score(0)
+    if here == 2 * len(row) or all(_score(*cells.get((r0, c0), ("none", None)), cell) >= 0
+                                   for c0, cell in row):
+        return 0
+    best, best_score = 0, here
+    for o in [*named, *range(-MAX_SHIFT, MAX_SHIFT + 1)]:
+        if o == 0:
+            continue
+        got = score(o)
+        if got > max(best_score, 0) or (got == best_score and got > 0 and abs(o) < abs(best)):
+            best, best_score = o, got
+    return best
+
+
 def typed_cells(path: Path, expected: Mapping[str, Expected], *,
-                skip_rows: Mapping[str, tuple[int, int | None]] | None = None
-                ) -> list[TypedCell]:
+                skip_rows: Mapping[str, tuple[int, int | None]] | None = None,
+                names: Mapping[str, str] | None = None) -> list[TypedCell]:
     """Cells typed on the sheets named in ``expected`` (module docstring); ``skip_rows`` maps a
     sheet to (first row, columns or None for all) that the reader carries itself (the PDCA and
-    KFS tables: from their header row down)."""
+    KFS tables: from their header row down). ``names`` are the layout's defined names: where a
+    person inserted rows, the names moved, and each row of the file is compared with the layout
+    row it came from (the offset of the names that fits the row best)."""
     from kpixl.xlsx.reader import _open
 
     wb = _open(path)
@@ -91,32 +151,41 @@ def typed_cells(path: Path, expected: Mapping[str, Expected], *,
             if not hasattr(ws, "_cells"):
                 continue
             own = {_norm(v) for kind, v in cells.values() if kind == "value" and v is not None}
+            offsets = sorted(_offsets(wb, name, names or {}), key=abs)
             first, width = (skip_rows or {}).get(name, (None, None))
-            for (r, c), cell in sorted(ws._cells.items()):
-                r0, c0 = r - 1, c - 1
-                if first is not None and r0 >= first and (width is None or c0 < width):
-                    continue
+            rows: dict[int, list[tuple[int, Any]]] = {}
+            for (r, c), cell in ws._cells.items():
                 v = cell.value
                 if v is None or (isinstance(v, str) and v.strip() == ""):
                     continue
-                is_formula = cell.data_type == "f"
-                text = v if isinstance(v, str | int | float | bool | dt.date) else str(v)
-                kind, want = cells.get((r0, c0), ("none", None))
-                if kind == "input":
-                    if not is_formula:
+                rows.setdefault(r - 1, []).append((c - 1, cell))
+            for r0 in sorted(rows):
+                row = sorted(rows[r0], key=lambda x: x[0])
+                shift = _shift(row, cells, r0, offsets)
+                lr = r0 - shift
+                if first is not None and lr >= first:
+                    row = [(c0, cell) for c0, cell in row if width is not None and c0 >= width]
+                for c0, cell in row:
+                    v = cell.value
+                    is_formula = cell.data_type == "f"
+                    kind, want = cells.get((lr, c0), ("none", None))
+                    if kind == "input":
+                        if not is_formula:
+                            continue
+                    elif kind == "formula":
+                        if is_formula or _norm(v) in own:
+                            continue
+                    elif kind == "value":
+                        if not is_formula and (_same(v, want) or _norm(v) in own):
+                            continue
+                    elif not is_formula and _norm(v) in own:
                         continue
-                elif kind == "formula":
-                    if is_formula or _norm(v) in own:
-                        continue
-                elif kind == "value":
-                    if not is_formula and (_same(v, want) or _norm(v) in own):
-                        continue
-                elif not is_formula and _norm(v) in own:
-                    continue
-                out.append(TypedCell(sheet=name, row=r0, col=c0, value=text,
-                                     formula=is_formula, in_input=kind == "input"))
-                if len(out) > MAX_TYPED:
-                    return out
+                    text = v if isinstance(v, str | int | float | bool | dt.date) else str(v)
+                    out.append(TypedCell(sheet=name, row=r0, col=c0, value=text,
+                                         formula=is_formula, in_input=kind == "input",
+                                         moved=shift != 0))
+                    if len(out) > MAX_TYPED:
+                        return out
     finally:
         wb.close()
     return out
