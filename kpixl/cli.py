@@ -99,25 +99,44 @@ def cmd_build(a: argparse.Namespace) -> int:
     return build_many(a.plans, outdir, jobs=a.jobs, xlwings=a.xlwings, force=a.force)
 
 
+MAX_COUNT = 1e15  # the largest count backcalc prints: whole numbers are exact below 2**53
+
+
 def cmd_backcalc(a: argparse.Namespace) -> int:
     from kpixl.engine.funnel import required_counts
+
+    import math
+
+    from kpixl.messages import msg
 
     try:
         counts = required_counts(a.target, a.rate)
     except ValueError as exc:
         raise KpixlError(f"backcalc: {exc}") from None
+    if not all(math.isfinite(n) and n <= MAX_COUNT for n in counts):
+        # beyond 15 digits a count is no longer exact in a float (nor in Excel): refuse, never
+        # print inf or a number of 300 digits
+        raise KpixlError("backcalc: " + msg("backcalc.too-large", "en", limit=f"{MAX_COUNT:,.0f}",
+                                            top=f"{counts[0]:g}"))
     conf: list[int] | None = None
     if a.confidence is not None:
         from kpixl.engine.confidence import confidence_count
 
-        if not 0 < a.confidence < 1:
+        if not 0 < a.confidence < 1:  # (also NaN)
             raise KpixlError(f"backcalc: --confidence must be within (0, 1), got {a.confidence}")
         conf = []
         for k in range(len(counts)):
             p = 1.0
             for r in a.rate[k:]:
                 p *= r
-            conf.append(confidence_count(counts[-1], p, a.confidence))
+            try:
+                conf.append(confidence_count(counts[-1], p, a.confidence))
+            except (ValueError, OverflowError) as exc:
+                raise KpixlError(f"backcalc: {exc}") from None
+            if conf[-1] > MAX_COUNT:
+                raise KpixlError("backcalc: " + msg("backcalc.too-large", "en",
+                                                    limit=f"{MAX_COUNT:,.0f}",
+                                                    top=f"{conf[-1]:g}"))
     for k, n in enumerate(counts):
         line = f"{n:,.0f}"
         if conf is not None:

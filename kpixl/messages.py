@@ -335,10 +335,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "safe.read-only": ("is read-only; make it writable (chmod u+w) or choose another output",
                        "読み取り専用です。書き込み可能にする（chmod u+w）か、別の出力先を指定して"
                        "ください"),
-    "safe.open-elsewhere": ("is open in Excel or LibreOffice (lock file {lock}); close it and "
-                            "retry",
-                            "Excel または LibreOffice で開かれています（ロックファイル {lock}）。"
-                            "閉じてからやり直してください"),
+    "safe.open-elsewhere": ("is open in {program} (lock file {lock}); close it and retry",
+                            "{program} で開かれています（ロックファイル {lock}）。閉じてからやり直して"
+                            "ください"),
     "safe.busy": ("another kpixl command is writing it (lock {lock}); still busy after {seconds} "
                   "s, nothing was changed: retry when it has finished",
                   "別の kpixl コマンドが書き込み中です（ロック {lock}）。{seconds} 秒待っても終わら"
@@ -371,6 +370,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "target.not-plan": ("is a workbook or another zip file, not a plan; choose another output",
                         "ブックなどの zip ファイルで、プランではありません。別の出力先を指定して"
                         "ください"),
+    "backcalc.too-large": ("the counts are too large (the top stage needs {top}); kpixl counts "
+                           "up to {limit}: use a smaller target or larger rates",
+                           "件数が大きすぎます（最上段で {top}）。kpixl が数えられるのは {limit} "
+                           "までです。目標を小さくするか、率を大きくしてください"),
+    "range.period-years": ("the plan runs from {start} to {end}; months must lie within "
+                           "1900-01..9999-11 (Excel's dates end in 9999)",
+                           "計画期間が {start}〜{end} です。月は 1900-01〜9999-11 の範囲（Excel の"
+                           "日付）に収めてください"),
+    "text.too-long": ("is {length} characters long; an Excel cell holds at most {limit}",
+                      "{length} 文字あります。Excel のセルに入るのは {limit} 文字までです"),
+    "text.character": ("holds the character {code} (at character {at}), which an Excel workbook "
+                       "cannot hold; remove it",
+                       "Excel のブックに保存できない文字 {code} が {at} 文字目にあります。削除して"
+                       "ください"),
     "safe.backup": ("cannot write the backup {name} ({reason})",
                     "バックアップ {name} を書き込めません（{reason}）"),
 }

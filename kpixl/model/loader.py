@@ -37,7 +37,7 @@ ERROR_CODES = frozenset({
     "duplicate-key", "merge-key", "key-type", "tag",
     # a field against its table (kpixl.model.schema)
     "type", "enum", "range", "length", "date", "id", "reserved-id", "required", "unknown-key",
-    "formula",
+    "formula", "text",
     # whole-plan rules
     "unknown-id", "self-reference", "kind", "derived-only", "bounds", "negative",
     "split-not-sum", "split-operand", "split-sum", "target-not-root", "target-on-assumption",
@@ -167,6 +167,12 @@ class _Build:
         if chk.problems:
             return None
         year, month = period["start"]
+        last = year * 12 + month - 1 + months - 1  # the plan's last month, as year * 12 + index
+        if year < 1900 or last >= 9999 * 12 + 11:  # the day after the plan must be a date too
+            end = f"{last // 12:04d}-{last % 12 + 1:02d}"
+            chk.error("period.start", chk.t("range.period-years", start=f"{year:04d}-{month:02d}",
+                                            end=end), "range")
+            return None
         return Plan(
             title=top["title"],
             kgi=kgi,

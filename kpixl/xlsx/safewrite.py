@@ -102,8 +102,9 @@ def check_writable(path: str | os.PathLike[str], locale: str = "en") -> Path:
     for p in dict.fromkeys((given, real)):
         lock = office_lock(p)
         if lock is not None:
+            program = "Excel" if lock.name.startswith("~$") else "LibreOffice"
             raise WorkbookError(f"{given}: " + msg("safe.open-elsewhere", locale,
-                                                   lock=lock.name))
+                                                   program=program, lock=lock.name))
     return real
 
 
