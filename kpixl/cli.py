@@ -103,10 +103,9 @@ MAX_COUNT = 1e15  # the largest count backcalc prints: whole numbers are exact b
 
 
 def cmd_backcalc(a: argparse.Namespace) -> int:
-    from kpixl.engine.funnel import required_counts
-
     import math
 
+    from kpixl.engine.funnel import required_counts
     from kpixl.messages import msg
 
     try:

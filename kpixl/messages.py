@@ -336,8 +336,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "読み取り専用です。書き込み可能にする（chmod u+w）か、別の出力先を指定して"
                        "ください"),
     "safe.open-elsewhere": ("is open in {program} (lock file {lock}); close it and retry",
-                            "{program} で開かれています（ロックファイル {lock}）。閉じてからやり直して"
-                            "ください"),
+                            "{program} で開かれています（ロックファイル {lock}）。閉じてから"
+                            "やり直してください"),
     "safe.busy": ("another kpixl command is writing it (lock {lock}); still busy after {seconds} "
                   "s, nothing was changed: retry when it has finished",
                   "別の kpixl コマンドが書き込み中です（ロック {lock}）。{seconds} 秒待っても終わら"
@@ -353,20 +353,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "target.plan-suffix": ("a plan is a .yaml file, not {suffix}; use e.g. {name}",
                            "プランは .yaml ファイルです（{suffix} ではありません）。例: {name}"),
     "target.need-folder": ("is a file; -o names a folder here (the workbooks go into it)",
-                           "ファイルです。ここでは -o にフォルダーを指定してください（その中にブックを"
-                           "書きます）"),
+                           "ファイルです。ここでは -o にフォルダーを指定してください（その中に"
+                           "ブックを書きます）"),
     "target.no-folder": ("cannot create the folder ({reason})",
                          "フォルダーを作れません（{reason}）"),
     "entered.stranger": ("refusing to replace it (move it away or choose another output)",
                          "置き換えません（移動するか、別の出力先を指定してください）"),
     "entered.build": ("holds data a user entered ({what}); use `kpixl update PLAN WORKBOOK` to "
                       "carry it over, or --force to replace it",
-                      "入力済みのデータがあります（{what}）。`kpixl update プラン ブック` で引き継ぐ"
-                      "か、置き換えるなら --force を付けてください"),
+                      "入力済みのデータがあります（{what}）。`kpixl update プラン ブック` で"
+                      "引き継ぐか、置き換えるなら --force を付けてください"),
     "entered.demo": ("holds data a user entered ({what}); use another -o folder, or --force to "
                      "replace it",
-                     "入力済みのデータがあります（{what}）。別の -o フォルダーを指定するか、置き換え"
-                     "るなら --force を付けてください"),
+                     "入力済みのデータがあります（{what}）。別の -o フォルダーを指定するか、"
+                     "置き換えるなら --force を付けてください"),
     "target.not-plan": ("is a workbook or another zip file, not a plan; choose another output",
                         "ブックなどの zip ファイルで、プランではありません。別の出力先を指定して"
                         "ください"),
@@ -384,6 +384,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "cannot hold; remove it",
                        "Excel のブックに保存できない文字 {code} が {at} 文字目にあります。削除して"
                        "ください"),
+    "depth.build": ("the KPI tree is {depth} levels deep (from {top} down to {bottom}); a "
+                    "workbook holds at most {limit} levels: group the chain into fewer levels",
+                    "KPIツリーの深さが {depth} 段あります（{top} から {bottom} まで）。ブックに"
+                    "できるのは {limit} 段までです。段をまとめて浅くしてください"),
+    "import.not-finite": ("values beyond ±{limit} (or not finite) cannot be actuals: {cells}",
+                          "±{limit} を超える値（または有限でない値）は実績にできません: {cells}"),
+    "import.input-formulas": ("{count} input cell(s) hold a formula ({cells}); kpixl keeps "
+                              "numbers there and would replace it: type the value, or use "
+                              "--overwrite to replace the formula with the value as built",
+                              "{count} 個の入力セルに数式があります（{cells}）。kpixl は数値だけを"
+                              "保持するため数式は置き換えられます。値を入力するか、--overwrite で"
+                              "作成時の値に置き換えてください"),
     "safe.backup": ("cannot write the backup {name} ({reason})",
                     "バックアップ {name} を書き込めません（{reason}）"),
 }

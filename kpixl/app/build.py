@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kpixl.engine.smart import smart_checks
 from kpixl.engine.solve import Solution, solve
-from kpixl.errors import KpixlError, Problem
+from kpixl.errors import KpixlError, PlanError, Problem
 from kpixl.model import Plan
 from kpixl.model.loader import load, loads
 
@@ -94,6 +94,7 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
 
     xl.check_target(target, xlwings)  # mode, xlwings installed, classic module name
     plan = solution.plan
+    check_depth(plan)
     check_output(target, xlwings, locale=plan.locale)
     if os.path.lexists(target):
         from kpixl.app.entered import refuse_entered
@@ -109,6 +110,51 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
         with atomic_path(file) as tmp:
             tmp.write_text(text, encoding="utf-8")
     return target
+
+
+MAX_DEPTH = 1000
+"""The deepest KPI tree a workbook is built for: the layout and tracking sheets grow with the
+square of the depth (1,000 levels take ~30 s), and a tree that deep is a chain nobody reads."""
+
+
+def tree_depth(plan: Plan) -> tuple[int, str, str]:
+    """(levels, top node, bottom node) of the longest chain of formula references, computed
+    without recursion (a node's level is 1 + the deepest level of the nodes its formula uses).
+    """
+    from kpixl.model.expr import refs
+
+    below: dict[str, tuple[int, str]] = {}  # node -> (levels from it down, its bottom node)
+    for start in plan.nodes:
+        stack = [start]
+        while stack:
+            n = stack[-1]
+            if n in below:
+                stack.pop()
+                continue
+            f = plan.nodes[n].formula
+            kids = [r for r in dict.fromkeys(refs(f)) if r in plan.nodes] if f is not None else []
+            todo = [k for k in kids if k not in below]
+            if todo:
+                stack += todo
+                continue
+            stack.pop()
+            deepest = max((below[k] for k in kids), default=(0, n))
+            below[n] = (deepest[0] + 1, deepest[1])
+    top = max(below, key=lambda n: below[n][0])
+    return below[top][0], top, below[top][1]
+
+
+def check_depth(plan: Plan) -> None:
+    """Refuse, with a PlanError naming the depth, a tree deeper than :data:`MAX_DEPTH`."""
+    from kpixl.messages import msg
+
+    depth, top, bottom = tree_depth(plan)
+    if depth > MAX_DEPTH:
+        raise PlanError(Problem(file=plan.source, path=f"kpis.{top}", code="too-deep",
+                                line=plan.lines.get(f"kpis.{top}"),
+                                message=msg("depth.build", plan.locale, depth=f"{depth:,}",
+                                            top=repr(top), bottom=repr(bottom),
+                                            limit=f"{MAX_DEPTH:,}")))
 
 
 # -- templates ----------------------------------------------------------------------------------

@@ -540,12 +540,14 @@ def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], 
            backup: bool = True) -> UpdateResult:
     """Rebuild ``workbook`` from the plan file at ``plan_path``, carrying over what a user
     entered (module docstring). Raises PlanError or WorkbookError; nothing is written then."""
+    from kpixl.app.build import check_depth
     from kpixl.model.loader import load
     from kpixl.xlsx.safewrite import locked
 
     path = Path(workbook)
     check_lock(path)
     plan = load(plan_path)
+    check_depth(plan)  # a tree too deep for a workbook (kpixl.app.build)
     with locked(path):  # read and write under one lock: a concurrent import is never lost
         data = read_workbook(path)
         return rebuild(data, plan, path, backup=backup)
