@@ -548,6 +548,6 @@ def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], 
     check_lock(path)
     plan = load(plan_path)
     check_depth(plan)  # a tree too deep for a workbook (kpixl.app.build)
-    with locked(path, plan.locale):  # read and write under one lock: a concurrent import is never lost
+    with locked(path, plan.locale):  # read and write under one lock: no import is lost
         data = read_workbook(path)
         return rebuild(data, plan, path, backup=backup)
