@@ -396,6 +396,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "{count} 個の入力セルに数式があります（{cells}）。kpixl は数値だけを"
                               "保持するため数式は置き換えられます。値を入力するか、--overwrite で"
                               "作成時の値に置き換えてください"),
+    "range.weights-sum": ("the weights add up to more than a number can hold; use smaller "
+                          "weights (only their ratios count)",
+                          "重みの合計が数値の上限を超えます。小さい重みにしてください（比率だけが"
+                          "意味を持ちます）"),
     "safe.backup": ("cannot write the backup {name} ({reason})",
                     "バックアップ {name} を書き込めません（{reason}）"),
 }

@@ -38,8 +38,27 @@ def check(path: str | os.PathLike[str]) -> CheckResult:
 
 def check_plan(plan: Plan) -> CheckResult:
     solution = solve(plan)
+    check_finite(solution)
     _, smart = smart_checks(solution)
     return CheckResult(plan=plan, solution=solution, warnings=(*solution.warnings, *smart))
+
+
+def check_finite(solution: Solution) -> None:
+    """Refuse a plan whose values overflow where they are computed forward (``a * b`` with both
+    1e200): the engine checks what it back-calculates; a product of assumptions is checked here,
+    naming each node whose total is not a finite number (a workbook cannot hold inf)."""
+    import math
+
+    from kpixl.messages import msg
+
+    plan = solution.plan
+    bad = [Problem(file=plan.source, path=f"kpis.{n}", line=plan.lines.get(f"kpis.{n}"),
+                   code="not_finite", message=msg("not_finite", plan.locale,
+                                                  why=msg("why.forward", plan.locale),
+                                                  value=r.total))
+           for n, r in solution.nodes.items() if not math.isfinite(r.total)]
+    if bad:
+        raise PlanError(bad)
 
 
 def build(plan_path: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,

@@ -16,6 +16,7 @@ raw text; else English.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import stat
 from types import MappingProxyType
@@ -202,6 +203,8 @@ class _Build:
                                                      got=len(weights)), "length")
         elif not sum(weights) > 0:
             self.chk.error("seasonality", self.chk.t("range.weights"), "range")
+        elif not math.isfinite(sum(weights)):  # each finite, their sum not: shares of inf
+            self.chk.error("seasonality", self.chk.t("range.weights-sum"), "range")
         return tuple(float(w) for w in weights)
 
     def _thresholds(self, raw: dict[str, Any]) -> Thresholds:
