@@ -370,10 +370,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "target.not-plan": ("is a workbook or another zip file, not a plan; choose another output",
                         "ブックなどの zip ファイルで、プランではありません。別の出力先を指定して"
                         "ください"),
-    "backcalc.too-large": ("the counts are too large (the top stage needs {top}); kpixl counts "
-                           "up to {limit}: use a smaller target or larger rates",
-                           "件数が大きすぎます（最上段で {top}）。kpixl が数えられるのは {limit} "
-                           "までです。目標を小さくするか、率を大きくしてください"),
+    "backcalc.too-large": ("the counts are too large to compute (the top stage needs {top}); use "
+                           "a smaller target or larger rates",
+                           "件数が大きすぎて計算できません（最上段で {top}）。目標を小さくするか、"
+                           "率を大きくしてください"),
     "range.period-years": ("the plan runs from {start} to {end}; months must lie within "
                            "1900-01..9999-11 (Excel's dates end in 9999)",
                            "計画期間が {start}〜{end} です。月は 1900-01〜9999-11 の範囲（Excel の"
