@@ -144,7 +144,7 @@ def tree_depth(plan: Plan) -> tuple[int, str, str]:
 
     below: dict[str, tuple[int, str]] = {}  # node -> (levels from it down, its bottom node)
     for start in plan.nodes:
-        stack = [start]
+        stack, opened = [start], set()
         while stack:
             n = stack[-1]
             if n in below:
@@ -152,12 +152,13 @@ def tree_depth(plan: Plan) -> tuple[int, str, str]:
                 continue
             f = plan.nodes[n].formula
             kids = [r for r in dict.fromkeys(refs(f)) if r in plan.nodes] if f is not None else []
-            todo = [k for k in kids if k not in below]
-            if todo:
+            todo = [k for k in kids if k not in below and k not in opened]
+            if todo and n not in opened:  # (a cycle, reported by the engine, is cut here)
+                opened.add(n)
                 stack += todo
                 continue
             stack.pop()
-            deepest = max((below[k] for k in kids), default=(0, n))
+            deepest = max((below[k] for k in kids if k in below), default=(0, n))
             below[n] = (deepest[0] + 1, deepest[1])
     top = max(below, key=lambda n: below[n][0])
     return below[top][0], top, below[top][1]
