@@ -41,7 +41,7 @@ _CURRENCY_HINTS = {
 
 
 MAX_CELL_TEXT = 32_767  # characters an Excel cell holds
-_NOT_IN_EXCEL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef]|"
+_NOT_IN_EXCEL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef]|"
                            "[\ufffe\uffff\U0001fffe\U0001ffff\U0002fffe\U0002ffff"
                            "\U0003fffe\U0003ffff\U0004fffe\U0004ffff\U0005fffe\U0005ffff"
                            "\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
@@ -53,8 +53,8 @@ _NOT_IN_EXCEL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufd
 def excel_text_problem(value: str) -> tuple[str, dict[str, object]] | None:
     """Why Excel cannot hold ``value`` in a cell (a message key and its parameters), or None.
 
-    An .xlsx file is XML 1.0, which has no place for C0 control characters other than tab and
-    newline (carriage returns are refused too: Excel writes line breaks as LF), lone surrogates
+    An .xlsx file is XML 1.0, which has no place for C0 control characters other than tab,
+    newline and carriage return (a cell holds CR LF line breaks), lone surrogates
     and the noncharacters U+FFFE/U+FFFF; the other noncharacters (U+FDD0..U+FDEF, U+nFFFE/nFFFF)
     and the C1 controls (U+0080..U+009F: terminal escapes on 8-bit terminals) are refused as
     well: a workbook holding them reads back altered. A cell holds at most 32,767 characters."""

@@ -320,7 +320,7 @@ class _Cells:
         return False, None
 
 
-def _moved_row(ws: Any, col: int, label: str, row: int) -> int:
+def _moved_row(ws: Any, col: int, label: str) -> int:
     """The 0-based row whose ``col`` holds ``label`` now (a person inserted or deleted rows
     above it: the cell moved with its label), when exactly one row does; else -1."""
     hits = [r - 1 for (r, cc), cell in ws._cells.items()
@@ -346,7 +346,7 @@ def _read_inputs(c: _Cells, plan: Plan, recorded: Mapping[str, Any]) -> dict[str
             ws = c.ws(sheet)
             col_label = 1 if key.startswith("split:") else 0
             if str(ws.cell(row=row + 1, column=col_label + 1).value or "") != label:
-                row = _moved_row(ws, col_label, label, row)  # rows inserted above (issue 17)
+                row = _moved_row(ws, col_label, label)  # rows inserted above (issue 17)
             if row < 0:
                 c.warnings.append(f"{c.path.name}: {key}: the cell moved (label {label!r} "
                                   "not found where built); the value as built is used")
