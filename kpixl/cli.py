@@ -39,7 +39,7 @@ def _lang() -> str:
 def cmd_demo(a: argparse.Namespace) -> int:
     from kpixl.app.build import demo
 
-    print(demo(a.output, locale=a.lang))
+    print(demo(a.output, locale=a.lang, force=a.force))
     return 0
 
 
@@ -91,32 +91,45 @@ def cmd_build(a: argparse.Namespace) -> int:
         return 0
     from pathlib import Path
 
-    outdir = Path(a.output or ".")
-    outdir.mkdir(parents=True, exist_ok=True)
+    from kpixl.app.build import make_folder
     from kpixl.app.parallel import build_many
+
+    outdir = Path(a.output or ".")
+    make_folder(outdir)
 
     return build_many(a.plans, outdir, jobs=a.jobs, xlwings=a.xlwings, force=a.force)
 
 
 def cmd_backcalc(a: argparse.Namespace) -> int:
+    import math
+
     from kpixl.engine.funnel import required_counts
+    from kpixl.messages import msg
 
     try:
         counts = required_counts(a.target, a.rate)
     except ValueError as exc:
         raise KpixlError(f"backcalc: {exc}") from None
+    if not all(math.isfinite(n) for n in counts):  # refuse rather than print inf
+        raise KpixlError("backcalc: " + msg("backcalc.too-large", "en", top=f"{counts[0]:g}"))
     conf: list[int] | None = None
     if a.confidence is not None:
         from kpixl.engine.confidence import confidence_count
 
-        if not 0 < a.confidence < 1:
+        if not 0 < a.confidence < 1:  # (also NaN)
             raise KpixlError(f"backcalc: --confidence must be within (0, 1), got {a.confidence}")
         conf = []
         for k in range(len(counts)):
             p = 1.0
             for r in a.rate[k:]:
                 p *= r
-            conf.append(confidence_count(counts[-1], p, a.confidence))
+            try:
+                conf.append(confidence_count(counts[-1], p, a.confidence))
+            except (ValueError, OverflowError) as exc:
+                raise KpixlError(f"backcalc: {exc}") from None
+            if conf[-1] > sys.float_info.max:  # (an int beyond any float)
+                raise KpixlError("backcalc: " + msg("backcalc.too-large", "en",
+                                                    top=f"{conf[-1]:g}"))
     for k, n in enumerate(counts):
         line = f"{n:,.0f}"
         if conf is not None:
@@ -193,6 +206,8 @@ def parser() -> argparse.ArgumentParser:
              "into DIR/kpixl-demo.xlsx")
     sp.add_argument("-o", "--output", default=".", metavar="DIR")
     sp.add_argument("--lang", choices=("ja", "en"), default="ja")
+    sp.add_argument("--force", action="store_true",
+                    help="replace a demo workbook even if it holds entered data")
     sp = add("templates", cmd_templates, "list the built-in plan templates")
     sp.add_argument("--lang", choices=("ja", "en"), default=_lang())
     sp = add("new", cmd_new, "write a starter plan from a template")

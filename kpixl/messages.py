@@ -555,6 +555,90 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.kind.bool": ("TRUE/FALSE", "TRUE/FALSE（論理値）"),
     "import.kind.date": ("date", "日付"),
     "import.unplaced": ("not placed: {text}", "配置できませんでした: {text}"),
+    # -- issue 17: safe writes, write targets, entered data, numbers that enter -----------------
+    "file.not-regular": ("is not a regular file (a pipe, device or socket); give a plan file",
+                         "通常のファイルではありません（パイプ・デバイスなど）。プランのファイルを"
+                         "指定してください"),
+    "safe.no-folder": ("folder {folder} does not exist", "フォルダー {folder} がありません"),
+    "safe.folder-not-folder": ("{folder} is not a folder", "{folder} はフォルダーではありません"),
+    "safe.cannot-write": ("cannot be written ({reason})", "書き込めません（{reason}）"),
+    "safe.cannot-replace": ("cannot replace the file ({reason}); is it open in Excel?",
+                            "ファイルを置き換えられません（{reason}）。Excel で開いていませんか？"),
+    "safe.is-folder": ("is a folder; give a file name (e.g. plan.xlsx)",
+                       "フォルダーです。ファイル名（例: plan.xlsx）を指定してください"),
+    "safe.not-regular": ("is not a regular file (a device, pipe or socket); choose another output",
+                         "通常のファイルではありません（デバイス・パイプなど）。別の出力先を指定して"
+                         "ください"),
+    "safe.read-only": ("is read-only; make it writable (chmod u+w) or choose another output",
+                       "読み取り専用です。書き込み可能にする（chmod u+w）か、別の出力先を指定して"
+                       "ください"),
+    "safe.open-elsewhere": ("is open in {program} (lock file {lock}); close it and retry",
+                            "{program} で開かれています（ロックファイル {lock}）。閉じてから"
+                            "やり直してください"),
+    "safe.busy": ("another kpixl command is writing it (lock {lock}); still busy after {seconds} "
+                  "s, nothing was changed: retry when it has finished",
+                  "別の kpixl コマンドが書き込み中です（ロック {lock}）。{seconds} 秒待っても終わら"
+                  "ないため何も変更していません。終わってからやり直してください"),
+    "safe.interrupted": ("interrupted by {signal}; nothing was replaced",
+                         "{signal} で中断しました。ファイルは置き換えていません"),
+    "target.is-source": ("is the file being read ({source}); choose another output",
+                         "読み込むファイル（{source}）と同じです。別の出力先を指定してください"),
+    "target.suffix": ("a workbook built without --xlwings classic is an .xlsx file, not {suffix} "
+                      "(Excel refuses it); use e.g. {name}",
+                      "--xlwings classic 以外で作るブックは .xlsx です（{suffix} は Excel が開けま"
+                      "せん）。例: {name}"),
+    "target.plan-suffix": ("a plan is a .yaml file, not {suffix}; use e.g. {name}",
+                           "プランは .yaml ファイルです（{suffix} ではありません）。例: {name}"),
+    "target.need-folder": ("is a file; -o names a folder here (the workbooks go into it)",
+                           "ファイルです。ここでは -o にフォルダーを指定してください（その中に"
+                           "ブックを書きます）"),
+    "target.no-folder": ("cannot create the folder ({reason})",
+                         "フォルダーを作れません（{reason}）"),
+    "entered.stranger": ("refusing to replace it (move it away or choose another output)",
+                         "置き換えません（移動するか、別の出力先を指定してください）"),
+    "entered.build": ("holds data a user entered ({what}); use `kpixl update PLAN WORKBOOK` to "
+                      "carry it over, or --force to replace it",
+                      "入力済みのデータがあります（{what}）。`kpixl update プラン ブック` で"
+                      "引き継ぐか、置き換えるなら --force を付けてください"),
+    "entered.demo": ("holds data a user entered ({what}); use another -o folder, or --force to "
+                     "replace it",
+                     "入力済みのデータがあります（{what}）。別の -o フォルダーを指定するか、"
+                     "置き換えるなら --force を付けてください"),
+    "target.not-plan": ("is a workbook or another zip file, not a plan; choose another output",
+                        "ブックなどの zip ファイルで、プランではありません。別の出力先を指定して"
+                        "ください"),
+    "backcalc.too-large": ("the counts are too large to compute (the top stage needs {top}); use "
+                           "a smaller target or larger rates",
+                           "件数が大きすぎて計算できません（最上段で {top}）。目標を小さくするか、"
+                           "率を大きくしてください"),
+    "range.period-years": ("the plan runs from {start} to {end}; months must lie within "
+                           "1900-01..9999-11 (Excel's dates end in 9999)",
+                           "計画期間が {start}〜{end} です。月は 1900-01〜9999-11 の範囲（Excel の"
+                           "日付）に収めてください"),
+    "text.too-long": ("is {length} characters long; an Excel cell holds at most {limit}",
+                      "{length} 文字あります。Excel のセルに入るのは {limit} 文字までです"),
+    "text.character": ("holds the character {code} (at character {at}), which an Excel workbook "
+                       "cannot hold; remove it",
+                       "Excel のブックに保存できない文字 {code} が {at} 文字目にあります。削除して"
+                       "ください"),
+    "depth.build": ("the KPI tree is {depth} levels deep (from {top} down to {bottom}); a "
+                    "workbook holds at most {limit} levels: group the chain into fewer levels",
+                    "KPIツリーの深さが {depth} 段あります（{top} から {bottom} まで）。ブックに"
+                    "できるのは {limit} 段までです。段をまとめて浅くしてください"),
+    "import.not-finite": ("values beyond ±{limit} (or not finite) cannot be actuals: {cells}",
+                          "±{limit} を超える値（または有限でない値）は実績にできません: {cells}"),
+    "import.input-formulas": ("{count} input cell(s) hold a formula ({cells}); kpixl keeps "
+                              "numbers there and would replace it: type the value, or use "
+                              "--overwrite to replace the formula with the value as built",
+                              "{count} 個の入力セルに数式があります（{cells}）。kpixl は数値だけを"
+                              "保持するため数式は置き換えられます。値を入力するか、--overwrite で"
+                              "作成時の値に置き換えてください"),
+    "range.weights-sum": ("the weights add up to more than a number can hold; use smaller "
+                          "weights (only their ratios count)",
+                          "重みの合計が数値の上限を超えます。小さい重みにしてください（比率だけが"
+                          "意味を持ちます）"),
+    "safe.backup": ("cannot write the backup {name} ({reason})",
+                    "バックアップ {name} を書き込めません（{reason}）"),
 }
 
 

@@ -140,8 +140,12 @@ def test_workbook_killed_mid_write_leaves_the_previous_file_intact(
     assert re.fullmatch(r"\.out\..+\.xlsx", temp.name)  # hidden, in the target folder
     if left:  # documented: a killed process may leave its partial temporary file
         assert not zipfile.is_zipfile(temp)  # it really was partial
-    assert {p.name for p in tmp_path.iterdir()} - {temp.name} == {"seed.yaml", "big.yaml",
-                                                                 "out.xlsx"}
+    lock = ".~kpixl.out.xlsx.lock"  # the killed writer's lock file (its flock died with it)
+    assert {p.name for p in tmp_path.iterdir()} - {temp.name, lock} == {"seed.yaml", "big.yaml",
+                                                                       "out.xlsx"}
+    got = kpixl("build", "seed.yaml", "-o", "out.xlsx", "--force", cwd=tmp_path)
+    assert got.returncode == 0, got.stderr  # a dead writer's lock does not block the next one
+    assert not (tmp_path / lock).exists()
 
 
 @pytest.mark.parametrize("delay", [0.0, 1.0])

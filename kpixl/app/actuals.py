@@ -77,15 +77,41 @@ def import_actuals(workbook: str | os.PathLike[str], file: str | os.PathLike[str
                    sheet: str | None = None) -> ActualsResult:
     """Place the file's actuals into ``workbook`` (rebuilt like ``kpixl update`` with the plan it
     holds, after a backup); with ``dry_run``, only say what would be placed."""
-    from kpixl.app.update import check_lock, rebuild
-    from kpixl.xlsx.reader import read_workbook
+    from kpixl.app.update import check_lock
+    from kpixl.xlsx.safewrite import locked
 
     path = Path(workbook)
-    if not dry_run:
-        check_lock(path)
+    check_source(Path(file))
+    if dry_run:
+        return _import(path, file, overwrite=overwrite, dry_run=True, sheet=sheet)
+    check_lock(path)
+    with locked(path):  # read and write under one lock: a concurrent writer is never lost
+        return _import(path, file, overwrite=overwrite, dry_run=False, sheet=sheet)
+
+
+def check_source(p: Path) -> None:
+    """The import file must be a regular file (a FIFO would hang the read, ``/dev/zero`` never
+    end); its size is bounded by the parser."""
+    import stat
+
+    try:
+        st = os.stat(p)
+    except OSError:
+        return  # the parser says what is wrong (no such file, unreadable)
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, device or socket"
+        raise WorkbookError(f"{p}: is {what}, not an import file")
+
+
+def _import(path: Path, file: str | os.PathLike[str], *, overwrite: bool, dry_run: bool,
+            sheet: str | None) -> ActualsResult:
+    from kpixl.app.entered import typed
+    from kpixl.app.update import rebuild
+    from kpixl.xlsx.reader import read_workbook
+
     data = read_workbook(path)
     plan, loc = data.plan, data.plan.locale
-    got = read_actuals(file, plan, name=str(file), sheet=sheet, workbook=str(workbook))
+    got = read_actuals(file, plan, name=str(file), sheet=sheet, workbook=str(path))
     new = dict(got.values)
     have = data.entered()
     clash = [msg("import.conflict", loc, kpi=plan.nodes[nid].name, month=label,
@@ -98,6 +124,12 @@ def import_actuals(workbook: str | os.PathLike[str], file: str | os.PathLike[str
                        else k for k in data.unreadable)
         raise WorkbookError(msg("import.unreadable", loc, workbook=path, n=len(names),
                                 kpis=", ".join(names)))
+    formulas = [t for t in typed(data) if t.formula and t.in_input]
+    if formulas and not overwrite and not dry_run:
+        # an input cell holding a formula is rebuilt with a number: say so, never reset it
+        raise WorkbookError(f"{path}: " + msg(
+            "import.input-formulas", loc, count=len(formulas),
+            cells=", ".join(t.where for t in formulas[:5])))
     if clash and not overwrite and not dry_run:
         raise WorkbookError("\n".join([msg("import.conflicts", loc, workbook=path, n=len(clash)),
                                        *(f"  {c}" for c in clash)]))

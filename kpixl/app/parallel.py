@@ -78,7 +78,7 @@ def build_many(plans: Sequence[str | os.PathLike[str]], outdir: Path, *, jobs: i
     owner: dict[Path, str] = {}
     for i, plan in enumerate(plans):
         target = outdir / (Path(plan).stem + suffix)
-        key = Path(os.path.abspath(target))
+        key = Path(os.path.normcase(os.path.realpath(target)))  # through symlinks (issue 17)
         if key in owner:
             results[i] = (False, f"{plan}: its workbook {target} is also the output of "
                                  f"{owner[key]}; rename one of the plans or build it alone")

@@ -13,6 +13,7 @@ from typing import Any
 
 from kpixl.errors import WorkbookError
 from kpixl.model import Plan
+from kpixl.model._yaml import resolve_plain
 from kpixl.model.inputs import apply_inputs, plan_from_dict, tidy
 from kpixl.model.plan_dict import plan_to_dict
 
@@ -48,9 +49,47 @@ def plan_yaml(d: Mapping[str, Any]) -> str:
         flat = all(not isinstance(x, dict | list) for x in items)
         return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flat)
 
+    def text(dumper: yaml.SafeDumper, value: str) -> Any:
+        # SafeDumper quotes what YAML 1.1 reads as another type (yes, 2026-04-01, 0o7); kpixl's
+        # loader reads YAML 1.2's core schema (plus `_`), where `09`, `1_000`, `.inf` and
+        # `0x1F` are numbers: quote those too, so the plan loads back identically
+        style = '"' if not isinstance(resolve_plain(value), str) or value != value.strip() \
+            else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
     Dumper.add_representer(list, short_list)
+    Dumper.add_representer(str, text)
     return yaml.dump(_tidy_all(dict(d)), Dumper=Dumper, allow_unicode=True, sort_keys=False,
                      default_flow_style=False, width=100)
+
+
+def check_plan_target(target: Path, workbook: Path, locale: str = "en") -> None:
+    """Refuse a plan target that is the workbook itself (``pull WB -o WB``), a folder, not a
+    regular file, not named ``.yaml``/``.yml``, or (even with --force) a file that is not text:
+    a workbook or other zip is never replaced by YAML."""
+    from kpixl.messages import msg
+    from kpixl.xlsx.safewrite import check_writable
+
+    try:
+        same = os.path.samefile(target, workbook)
+    except OSError:
+        same = os.path.realpath(target) == os.path.realpath(workbook)
+    if same:
+        raise WorkbookError(f"{target}: " + msg("target.is-source", locale, source=workbook))
+    if os.path.isdir(target):
+        raise WorkbookError(f"{target}: " + msg("safe.is-folder", locale))
+    if target.suffix.lower() not in (".yaml", ".yml"):
+        raise WorkbookError(f"{target}: " + msg("target.plan-suffix", locale,
+                                                suffix=target.suffix or "(none)",
+                                                name=target.with_suffix(".yaml").name))
+    check_writable(target, locale)
+    try:
+        with open(target, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return
+    if head.startswith(b"PK"):
+        raise WorkbookError(f"{target}: " + msg("target.not-plan", locale))
 
 
 def pull(workbook: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
@@ -62,6 +101,7 @@ def pull(workbook: str | os.PathLike[str], out: str | os.PathLike[str] | None = 
 
     data = read_workbook(Path(workbook))
     target = Path(out) if out is not None else Path(workbook).with_suffix(".yaml")
+    check_plan_target(target, Path(workbook), data.plan.locale)
     if target.exists() and not force:
         raise WorkbookError(f"{target}: already exists; use --force to overwrite it")
     d = workbook_plan_dict(data)

@@ -283,14 +283,17 @@ def _depth(k: str, parent: dict[str, str]) -> int:
 
 def render(d: dict[str, Any], fmt: str = "text") -> str:
     """The report data as text, markdown, json or html."""
-    if fmt == "json":
-        return json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False)
+    from kpixl.app import escape
+
+    if fmt == "json":  # (1e308 actuals make sums overflow: null, not a traceback)
+        return json.dumps(escape.finite(d), ensure_ascii=False, indent=2, allow_nan=False)
     if fmt == "html":
         from kpixl.app.report_html import html
 
         return html(d)
     if fmt not in ("text", "markdown"):
         raise KpixlError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    d = escape.report_text(d, fmt)  # user text: no terminal escapes, no markup (issue 17)
     return "\n".join(_lines(d, fmt == "markdown")) + "\n"
 
 

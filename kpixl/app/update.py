@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpixl.app.entered import carry_typed
 from kpixl.errors import PlanError, WorkbookError
 from kpixl.layout.core import RangeRef, Sheet, WorkbookLayout, col_letter
 from kpixl.layout.sheets_lists import KFS_HEADS
@@ -240,6 +240,7 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
     _controls(layout, data, merged, target)
     lost += _pdca(layout, data, merged, res)
     lost += _kfs(layout, data, plan, merged, res, kfs_lost)
+    lost += carry_typed(layout, data, merged, res)  # notes, inserted rows (kpixl.app.entered)
     _extra_sheets(layout, data, merged, lost, res)
     if backup:
         res.backup = _backup(data.path, now)
@@ -528,30 +529,25 @@ def _look(v: Any) -> str:
 
 
 def _backup(path: Path, now: dt.datetime | None) -> Path:
-    """A copy beside ``path`` named by the time; never replaces an earlier backup (two updates
-    in one second get ``-2``, ``-3``...)."""
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.{stamp}.bak{path.suffix}")
-    k = 2
-    while target.exists():
-        target = path.with_name(f"{path.stem}.{stamp}-{k}.bak{path.suffix}")
-        k += 1
-    try:
-        shutil.copy2(path, target)
-    except OSError as exc:
-        raise WorkbookError(f"{path}: cannot write the backup {target.name} ({exc.strerror})"
-                            ) from None
-    return target
+    """A copy beside ``path`` named by the time (:func:`kpixl.xlsx.safewrite.backup`: two in
+    one second get ``-2``, ``-3``...)."""
+    from kpixl.xlsx.safewrite import backup
+
+    return backup(path, now)
 
 
 def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], *,
            backup: bool = True) -> UpdateResult:
     """Rebuild ``workbook`` from the plan file at ``plan_path``, carrying over what a user
     entered (module docstring). Raises PlanError or WorkbookError; nothing is written then."""
+    from kpixl.app.build import check_depth
     from kpixl.model.loader import load
+    from kpixl.xlsx.safewrite import locked
 
     path = Path(workbook)
     check_lock(path)
     plan = load(plan_path)
-    data = read_workbook(path)
-    return rebuild(data, plan, path, backup=backup)
+    check_depth(plan)  # a tree too deep for a workbook (kpixl.app.build)
+    with locked(path, plan.locale):  # read and write under one lock: no import is lost
+        data = read_workbook(path)
+        return rebuild(data, plan, path, backup=backup)

@@ -16,7 +16,7 @@ Problems are worded in the plan's locale (``kpixl.messages``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
@@ -97,41 +97,61 @@ class _Solver:
 
     # -- graph ----------------------------------------------------------------------------------
     def check_cycles(self) -> bool:
+        """Depth-first search for cycles, with an explicit stack (a plan thousands of levels
+        deep must not hit Python's recursion limit): the same visiting order and the same
+        cycles as the recursive search."""
         state: dict[str, int] = {}
-        stack: list[str] = []
         found: list[list[str]] = []
 
-        def visit(n: str) -> None:
-            state[n] = 1
-            stack.append(n)
+        def children(n: str) -> list[str]:
             formula = self.nodes[n].formula
-            for ref in dict.fromkeys(ex.refs(formula)) if formula is not None else ():
-                if ref not in self.nodes:
-                    continue
-                if state.get(ref) == 1:
-                    found.append([*stack[stack.index(ref):], ref])
-                elif ref not in state:
-                    visit(ref)
-            stack.pop()
-            state[n] = 2
+            return [r for r in dict.fromkeys(ex.refs(formula)) if r in self.nodes] if (
+                formula is not None) else []
 
-        for n in self.nodes:
-            if n not in state:
-                visit(n)
+        for start in self.nodes:
+            if start in state:
+                continue
+            state[start] = 1
+            path = [start]
+            todo = [iter(children(start))]
+            while todo:
+                ref = next(todo[-1], None)
+                if ref is None:
+                    todo.pop()
+                    state[path.pop()] = 2
+                elif state.get(ref) == 1:
+                    found.append([*path[path.index(ref):], ref])
+                elif ref not in state:
+                    state[ref] = 1
+                    path.append(ref)
+                    todo.append(iter(children(ref)))
         for cycle in found:
             self.problem(f"kpis.{cycle[0]}.formula", self.t("cycle", cycle=" -> ".join(cycle)),
                          "cycle")
         return not found
 
     def is_determined(self, n: str, memo: dict[str, bool]) -> bool:
-        if n not in memo:
-            node = self.nodes[n]
+        """Every leaf below ``n`` is an assumption (computed children first, without
+        recursion; the graph has no cycle by now)."""
+        stack = [n]
+        while stack:
+            m = stack[-1]
+            if m in memo:
+                stack.pop()
+                continue
+            node = self.nodes[m]
             if node.kind == "assumption":
-                memo[n] = True
+                memo[m] = True
             elif node.formula is None:
-                memo[n] = False
+                memo[m] = False
             else:
-                memo[n] = all(self.is_determined(r, memo) for r in ex.refs(node.formula))
+                refs = list(dict.fromkeys(ex.refs(node.formula)))
+                pending = [r for r in refs if r not in memo]
+                if pending:
+                    stack.extend(reversed(pending))
+                    continue
+                memo[m] = all(memo[r] for r in refs)
+            stack.pop()
         return memo[n]
 
     # -- evaluation -----------------------------------------------------------------------------
@@ -150,8 +170,23 @@ class _Solver:
         raise TypeError(leaf)
 
     def value(self, n: str) -> float:
-        if n not in self.values:
-            self.values[n] = rc.evaluate(self.recipes[n], self.leaf)
+        """The value of ``n``'s recipe; the KPIs it refers to are evaluated first, from an
+        explicit stack (a chain of thousands of levels needs no recursion)."""
+        if n in self.values:
+            return self.values[n]
+        stack, seen = [n], set()
+        while stack:
+            m = stack[-1]
+            if m in self.values:
+                stack.pop()
+                continue
+            pending = [k for k in _kpis(self.recipes[m]) if k not in self.values]
+            if pending and m not in seen:
+                seen.add(m)
+                stack.extend(pending)
+                continue
+            stack.pop()
+            self.values[m] = rc.evaluate(self.recipes[m], self.leaf)
         return self.values[n]
 
     def goal_recipe(self, n: str) -> rc.Recipe:
@@ -185,7 +220,7 @@ class _Solver:
             self.results[n] = {"role": "root"}
         for n in self.roots:
             if self.nodes[n].formula is not None and n not in determined:
-                self.solve_node(n, shift=0)
+                self.solve_from(n)
         for n in self.nodes:
             if n not in self.recipes and not self.errors:
                 self.problem(f"kpis.{n}", self.t("unsolved"), "unsolved")
@@ -193,7 +228,21 @@ class _Solver:
             raise PlanError(self.errors)
         return self.finish(determined)
 
-    def solve_node(self, n: str, shift: int) -> None:
+    def solve_from(self, root: str) -> None:
+        """Solve down from ``root``, depth first, in the order a recursive descent would (each
+        solved operand's own operands before the next operand), with an explicit stack of
+        :meth:`solve_node` steps: no recursion limit for deep plans."""
+        stack = [self.solve_node(root, 0)]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+            else:
+                stack.append(self.solve_node(*nxt))
+
+    def solve_node(self, n: str, shift: int) -> Iterator[tuple[str, int]]:
+        """Solve ``n``'s free operands; yields (operand, shift) for each solved operand that has
+        a formula of its own, to be solved next (:meth:`solve_from`)."""
         node = self.nodes[n]
         assert node.formula is not None
         refs = list(ex.refs(node.formula))
@@ -222,7 +271,8 @@ class _Solver:
                 recipe = rc.Fn(rounding, recipe)
             if additive and not solved.signed:
                 recipe = self.clamp(n, f, recipe)
-            self.assign(f, recipe, n, rounding, child_shift, node, goal_value)
+            if self.assign(f, recipe, n, rounding, child_shift, node, goal_value):
+                yield f, child_shift
             return
         if not ex.is_sum_of_ids(node.formula) or len(set(refs)) != len(refs):
             self.problem(f"kpis.{n}.formula", self.t("free", free=", ".join(free)), "free")
@@ -243,7 +293,8 @@ class _Solver:
             rounding = "nearest" if self.nodes[f].whole else None
             if rounding:
                 recipe = rc.Fn(rounding, recipe)
-            self.assign(f, recipe, n, rounding, child_shift, node, goal_value)
+            if self.assign(f, recipe, n, rounding, child_shift, node, goal_value):
+                yield f, child_shift
 
     def clamp(self, n: str, what: str, recipe: rc.Recipe) -> rc.Recipe:
         """A sum already covered by its determined part: the free part becomes 0, with a warning."""
@@ -257,12 +308,14 @@ class _Solver:
         return rc.Fn("floor0", recipe)
 
     def assign(self, f: str, recipe: rc.Recipe, parent: str, rounding: str | None, shift: int,
-               parent_node: Node, goal_value: float) -> None:
+               parent_node: Node, goal_value: float) -> bool:
+        """Give ``f`` its recipe; True when ``f`` has a formula whose operands are to be
+        solved next."""
         if f in self.recipes:
             first = self.results[f].get("parent")
             self.problem(f"kpis.{f}", self.t("solved_twice", first=first, second=parent),
                          "solved_twice")
-            return
+            return False
         self.recipes[f] = recipe
         self.results[f] = {"role": "solved", "parent": parent, "rounding": rounding,
                            "shift": shift, "lag_node": parent if parent_node.lag else None,
@@ -273,12 +326,11 @@ class _Solver:
             self.problem(f"kpis.{parent}", self.t("zero_divisor.target", id=f, parent=parent),
                          "zero_divisor")
             del self.recipes[f]
-            return
+            return False
         why = self.t("why.back-calculated", parent=parent, goal=f"{goal_value:,.10g}")
         if not self.check_value(f, v, why):
-            return
-        if self.nodes[f].formula is not None:
-            self.solve_node(f, shift)
+            return False
+        return self.nodes[f].formula is not None
 
     def check_value(self, n: str, v: float, why: str) -> bool:
         node = self.nodes[n]
@@ -333,6 +385,23 @@ class _ZeroOperand(Exception):
     def __init__(self, key: str, other: str) -> None:
         super().__init__(key, other)
         self.key, self.other = key, other  # key: a zero_divisor.* message
+
+
+def _kpis(recipe: rc.Recipe) -> list[str]:
+    """The KPI ids a recipe refers to (its ``Kpi`` leaves), walked without recursion."""
+    out: list[str] = []
+    todo = [recipe]
+    while todo:
+        r = todo.pop()
+        if isinstance(r, rc.Kpi):
+            out.append(r.id)
+        elif isinstance(r, rc.Op):
+            todo += (r.right, r.left)
+        elif isinstance(r, rc.Neg):
+            todo.append(r.operand)
+        elif isinstance(r, rc.Fn):
+            todo.append(r.arg)
+    return list(dict.fromkeys(out))
 
 
 def to_recipe(e: ex.Expr) -> rc.Recipe:

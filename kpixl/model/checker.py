@@ -40,6 +40,32 @@ _CURRENCY_HINTS = {
 }
 
 
+MAX_CELL_TEXT = 32_767  # characters an Excel cell holds
+_NOT_IN_EXCEL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef]|"
+                           "[\ufffe\uffff\U0001fffe\U0001ffff\U0002fffe\U0002ffff"
+                           "\U0003fffe\U0003ffff\U0004fffe\U0004ffff\U0005fffe\U0005ffff"
+                           "\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
+                           "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff"
+                           "\U000cfffe\U000cffff\U000dfffe\U000dffff\U000efffe\U000effff"
+                           "\U000ffffe\U000fffff\U0010fffe\U0010ffff]")
+
+
+def excel_text_problem(value: str) -> tuple[str, dict[str, object]] | None:
+    """Why Excel cannot hold ``value`` in a cell (a message key and its parameters), or None.
+
+    An .xlsx file is XML 1.0, which has no place for C0 control characters other than tab,
+    newline and carriage return (a cell holds CR LF line breaks), lone surrogates
+    and the noncharacters U+FFFE/U+FFFF; the other noncharacters (U+FDD0..U+FDEF, U+nFFFE/nFFFF)
+    and the C1 controls (U+0080..U+009F: terminal escapes on 8-bit terminals) are refused as
+    well: a workbook holding them reads back altered. A cell holds at most 32,767 characters."""
+    if len(value) > MAX_CELL_TEXT:
+        return "text.too-long", {"length": f"{len(value):,}", "limit": f"{MAX_CELL_TEXT:,}"}
+    m = _NOT_IN_EXCEL.search(value)
+    if m is not None:
+        return "text.character", {"code": f"U+{ord(m.group(0)):04X}", "at": m.start() + 1}
+    return None
+
+
 def num(x: float) -> str:
     """A number as a person writes it: 12, 0.4, 1.2e+20, .nan."""
     if isinstance(x, float):
@@ -261,6 +287,11 @@ class Checker:
 
     def _text(self, spec: FieldSpec, value: str, path: str) -> Any:
         kind = spec.kind
+        bad = excel_text_problem(value)
+        if bad is not None:
+            key, params = bad
+            self.error(path, self.t(key, **params), "text")
+            return INVALID
         if spec.min_length and not value.strip():
             self.error(path, self.t("empty"), "empty")
             return INVALID

@@ -16,7 +16,9 @@ raw text; else English.
 from __future__ import annotations
 
 import itertools
+import math
 import os
+import stat
 from types import MappingProxyType
 from typing import Any
 
@@ -26,7 +28,7 @@ from kpixl.model import Funnel, Kfs, Node, Period, Plan, Thresholds, _yaml
 from kpixl.model.checker import INVALID, Checker, num, suggest
 from kpixl.model.expr import Expr, is_sum_of_ids, refs
 
-__all__ = ["ERROR_CODES", "MAX_BYTES", "load", "loads"]
+__all__ = ["ERROR_CODES", "MAX_BYTES", "NotRegularFile", "load", "loads", "read_regular"]
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -36,7 +38,7 @@ ERROR_CODES = frozenset({
     "duplicate-key", "merge-key", "key-type", "tag",
     # a field against its table (kpixl.model.schema)
     "type", "enum", "range", "length", "date", "id", "reserved-id", "required", "unknown-key",
-    "formula",
+    "formula", "text",
     # whole-plan rules
     "unknown-id", "self-reference", "kind", "derived-only", "bounds", "negative",
     "split-not-sum", "split-operand", "split-sum", "target-not-root", "target-on-assumption",
@@ -44,6 +46,30 @@ ERROR_CODES = frozenset({
 })
 """Every ``Problem.code`` the loader emits (stable: tools may match on them)."""
 SPLIT_TOLERANCE = 1e-9
+
+
+class NotRegularFile(OSError):
+    """A FIFO, device or socket where a file belongs: reading it could hang or never end."""
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the regular file at ``path`` (so that a caller can tell
+    "too large"). A FIFO, a device (``/dev/zero``) or a socket is refused before it is opened
+    for reading (``os.stat``), and the file is opened with ``O_NONBLOCK`` and checked again, so
+    a file swapped for a FIFO in between cannot hang the read either."""
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(path)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(limit + 1)
+    finally:
+        os.close(fd)
 
 
 def load(path: str | os.PathLike[str]) -> Plan:
@@ -57,12 +83,13 @@ def load(path: str | os.PathLike[str]) -> Plan:
                                  message=msg(key, locale, **params)))
 
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = read_regular(path, MAX_BYTES)
     except FileNotFoundError:
         raise fail("file.missing", "file") from None
     except IsADirectoryError:
         raise fail("file.folder", "file") from None
+    except NotRegularFile:
+        raise fail("file.not-regular", "file") from None
     except OSError as exc:
         raise fail("file.unreadable", "file", reason=exc.strerror or exc) from None
     locale = locale_of_text(data.decode("latin-1"))  # the ASCII of any ASCII-based encoding
@@ -141,6 +168,12 @@ class _Build:
         if chk.problems:
             return None
         year, month = period["start"]
+        last = year * 12 + month - 1 + months - 1  # the plan's last month, as year * 12 + index
+        if year < 1900 or last >= 9999 * 12 + 11:  # the day after the plan must be a date too
+            end = f"{last // 12:04d}-{last % 12 + 1:02d}"
+            chk.error("period.start", chk.t("range.period-years", start=f"{year:04d}-{month:02d}",
+                                            end=end), "range")
+            return None
         return Plan(
             title=top["title"],
             kgi=kgi,
@@ -170,6 +203,8 @@ class _Build:
                                                      got=len(weights)), "length")
         elif not sum(weights) > 0:
             self.chk.error("seasonality", self.chk.t("range.weights"), "range")
+        elif not math.isfinite(sum(weights)):  # each finite, their sum not: shares of inf
+            self.chk.error("seasonality", self.chk.t("range.weights-sum"), "range")
         return tuple(float(w) for w in weights)
 
     def _thresholds(self, raw: dict[str, Any]) -> Thresholds:

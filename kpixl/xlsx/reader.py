@@ -31,6 +31,7 @@ import hashlib
 import json
 import math
 import re
+import stat
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -165,7 +166,11 @@ def check_zip(path: Path) -> bytes | None:
     """Refuse what is not a workbook or would unpack to an absurd size; return the VBA project
     (``xl/vbaProject.bin``) when the file carries one."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would hang, /dev/zero never end (issue 17)
+            what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, device or socket"
+            raise WorkbookError(f"{path}: is {what}, not a workbook file")
     except FileNotFoundError:
         raise WorkbookError(f"{path}: no such file") from None
     except OSError as exc:
@@ -315,6 +320,14 @@ class _Cells:
         return False, None
 
 
+def _moved_row(ws: Any, col: int, label: str) -> int:
+    """The 0-based row whose ``col`` holds ``label`` now (a person inserted or deleted rows
+    above it: the cell moved with its label), when exactly one row does; else -1."""
+    hits = [r - 1 for (r, cc), cell in ws._cells.items()
+            if cc == col + 1 and str(cell.value or "") == label]
+    return hits[0] if len(hits) == 1 else -1
+
+
 def _read_inputs(c: _Cells, plan: Plan, recorded: Mapping[str, Any]) -> dict[str, Any]:
     current: dict[str, Any] = {}
     named = {k for k in recorded if k.startswith("in_") and "[" not in k}
@@ -333,6 +346,8 @@ def _read_inputs(c: _Cells, plan: Plan, recorded: Mapping[str, Any]) -> dict[str
             ws = c.ws(sheet)
             col_label = 1 if key.startswith("split:") else 0
             if str(ws.cell(row=row + 1, column=col_label + 1).value or "") != label:
+                row = _moved_row(ws, col_label, label)  # rows inserted above (issue 17)
+            if row < 0:
                 c.warnings.append(f"{c.path.name}: {key}: the cell moved (label {label!r} "
                                   "not found where built); the value as built is used")
                 current[key] = was
@@ -496,8 +511,9 @@ def read_workbook(path: str | Path) -> WorkbookData:
     kfs_sheet = _table_sheet(wb, "kpixl_kfs", sheet_name("kfs", plan.locale))
     pdca = _pdca(path, c.ws(pdca_sheet))
     kfs, kfs_added = _kfs(c, plan, kfs_sheet)
-    known = {n for pair in SHEETS.values() for n in pair} | {META_SHEET, pdca_sheet, kfs_sheet,
-                                                             XLWINGS_CONF}
+    # the plan's own sheet names only: a Japanese workbook's own sheet `Dashboard` is a user's
+    known = {sheet_name(k, plan.locale) for k in SHEETS} | {META_SHEET, pdca_sheet, kfs_sheet,
+                                                            XLWINGS_CONF}
     mode = ("classic" if XLWINGS_CONF in wb.sheetnames or vba is not None else
             "lite" if "action" in c.names else "none")
     special = set(TARGET_HISTORY) | set(UNPLACED)

@@ -11,7 +11,6 @@ import contextlib
 import io
 import os
 import re
-import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -19,8 +18,8 @@ from typing import Any, Literal
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from kpixl.errors import WorkbookError
 from kpixl.layout.core import Cell, Sheet, WorkbookLayout
+from kpixl.xlsx.safewrite import check_writable, safe_write
 
 __all__ = ["WorkbookWriter", "atomic_path", "check_lock", "write_workbook"]
 
@@ -282,65 +281,16 @@ def _discard(wb: Any) -> None:
                 os.unlink(name)
 
 
-class atomic_path:
-    """Yield a temporary path beside ``target``; rename it into place on success.
+class atomic_path(safe_write):
+    """Yield a temporary path beside ``target``; rename it into place on success: the one rule
+    of :mod:`kpixl.xlsx.safewrite` (through symlinks, lock, office lock files, read-only
+    targets, temporary file, fsync, rename)."""
 
-    Refuses a target that Excel has open (its lock file ``~$NAME`` lies beside it). The new file
-    gets the usual permissions (the replaced file's mode, else 0o666 less the umask), not
-    mkstemp's private 0o600. Any OS error (a full disk, a read-only folder) becomes a one-line
-    WorkbookError, and the temporary file is removed.
-    """
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.tmp: Path | None = None
-
-    def __enter__(self) -> Path:
-        folder = self.target.parent if str(self.target.parent) else Path(".")
-        if not folder.is_dir():
-            what = "is not a folder" if folder.exists() else "does not exist"
-            raise WorkbookError(f"{self.target}: folder {folder} {what}")
-        check_lock(self.target)
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=self.target.suffix,
-                                        dir=folder)
-        except OSError as exc:
-            raise WorkbookError(f"{self.target}: cannot write here ({exc.strerror})") from None
-        os.close(fd)
-        self.tmp = Path(name)
-        return self.tmp
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> Literal[False]:
-        assert self.tmp is not None
-        if exc_type is not None:
-            self.tmp.unlink(missing_ok=True)
-            if isinstance(exc, OSError) or type(exc).__name__ == "FileCreateError":
-                reason = getattr(exc, "strerror", None) or str(exc)
-                raise WorkbookError(f"{self.target}: cannot be written ({reason})") from None
-            return False
-        try:
-            os.chmod(self.tmp, _mode_for(self.target))
-            os.replace(self.tmp, self.target)
-        except OSError as e:
-            self.tmp.unlink(missing_ok=True)
-            raise WorkbookError(f"{self.target}: cannot replace the file ({e.strerror}); "
-                                "is it open in Excel?") from None
-        return False
+    def __init__(self, target: Path, *, keep_backup: bool = False, locale: str = "en") -> None:
+        super().__init__(target, keep_backup=keep_backup, locale=locale)
 
 
 def check_lock(path: Path) -> None:
-    """Refuse when Excel has the workbook open (its lock file ``~$NAME`` lies beside it)."""
-    lock = path.with_name("~$" + path.name)
-    if lock.exists():
-        raise WorkbookError(f"{path}: is open in Excel (lock file {lock.name}); close it and "
-                            "retry")
-
-
-def _mode_for(target: Path) -> int:
-    """The replaced file's permissions, or a new file's usual ones (0o666 less the umask)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    """Refuse a target that must not be replaced now: open in Excel or LibreOffice, read-only,
+    not a regular file (:func:`kpixl.xlsx.safewrite.check_writable`)."""
+    check_writable(path)

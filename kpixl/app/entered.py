@@ -1,0 +1,196 @@
+"""One definition of "holds entered data": what a person typed in a kpixl workbook, or what kpixl
+moved there for them, and so what ``build`` and ``demo`` must not replace and what ``update`` and
+``actuals import`` must carry (or refuse to drop).
+
+A workbook holds entered data when any of these is there (over the reader's
+:class:`~kpixl.xlsx.reader.WorkbookData`, plus the typed cells of :mod:`kpixl.xlsx.typed`):
+
+- an actual or an override (also one the reader could not read: text, a formula);
+- an input whose value differs from the value as built (``WorkbookData.changed``);
+- a PDCA row or a column added right of the PDCA table; a KFS status changed, or a row added to
+  the KFS table;
+- a Target History or Unplaced data sheet (kpixl moved values there: they exist nowhere else);
+- a sheet a user added (also one named like a kpixl sheet of the other language, such as a
+  Japanese workbook's own sheet ``Dashboard``);
+- a cell typed on a kpixl sheet: notes above the PDCA or KFS table, remarks beside Tracking rows,
+  rows inserted in Tracking or Inputs, a formula typed into an input cell.
+
+``update`` carries the typed cells (:func:`carry_typed`): into the same place on the same sheet
+of the new layout when kpixl puts nothing there, else into Unplaced data, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kpixl.errors import KpixlError, WorkbookError
+from kpixl.layout.core import WorkbookLayout
+from kpixl.xlsx.reader import (
+    KFS_COLUMNS,
+    META_SHEET,
+    PDCA_COLUMNS,
+    TABLE_TOP,
+    WorkbookData,
+    same_value,
+)
+from kpixl.xlsx.typed import Expected, TypedCell
+
+__all__ = ["carry_typed", "entered", "refuse_entered", "typed"]
+
+Lost = tuple[Any, Any, Any, Any, Any]
+
+
+def _expected(layout: WorkbookLayout) -> dict[str, Expected]:
+    out: dict[str, Expected] = {}
+    for s in layout.sheets:
+        if s.name == META_SHEET:
+            continue
+        cells: dict[tuple[int, int], tuple[str, Any]] = {}
+        for rc, c in s.cells.items():
+            if c.style.startswith("input"):
+                cells[rc] = ("input", None)
+            elif c.formula is not None:
+                cells[rc] = ("formula", None)
+            else:
+                cells[rc] = ("value", c.value)
+        out[s.name] = cells
+    return out
+
+
+def _layout_of(data: WorkbookData, plan: Any) -> WorkbookLayout:
+    from kpixl.app.update import _controls
+    from kpixl.engine.solve import solve
+    from kpixl.layout import build_layout
+
+    layout = build_layout(solve(plan))
+    _controls(layout, data, plan, data.path)
+    return layout
+
+
+def _skips(data: WorkbookData) -> dict[str, tuple[int, int | None]]:
+    from kpixl.layout.labels import sheet_name
+
+    return {data.pdca.sheet: (TABLE_TOP, None),
+            sheet_name("kfs", data.plan.locale): (TABLE_TOP, KFS_COLUMNS)}
+
+
+def typed(data: WorkbookData) -> list[TypedCell]:
+    """The cells a person typed on kpixl's sheets of ``data``'s workbook (module docstring).
+
+    Compared with the layout of the plan as built and, for what differs, with the layout of the
+    plan with the inputs the workbook now holds (``kpixl update`` writes that one): a cell
+    counts only when it matches neither."""
+    from kpixl.app.pull import workbook_plan
+    from kpixl.xlsx.typed import typed_cells
+
+    skips = _skips(data)
+    built = _layout_of(data, data.plan)
+    found = typed_cells(data.path, _expected(built), skip_rows=skips, names=built.names)
+    if not found or not data.changed():
+        return found
+    try:
+        now = workbook_plan(data)
+    except KpixlError:
+        return found
+    layout = _layout_of(data, now)
+    again = {(t.sheet, t.row, t.col) for t in typed_cells(
+        data.path, _expected(layout), skip_rows=skips, names=layout.names)}
+    return [t for t in found if (t.sheet, t.row, t.col) in again]
+
+
+def entered(data: WorkbookData, cells: Sequence[TypedCell] = ()) -> list[str]:
+    """What a person entered, one short description each (empty: nothing)."""
+    found = [f"{p}{k}" for p, rows in (("act_", data.actuals), ("ovr_", data.overrides))
+             for k, row in rows.items()
+             if any(v is not None for v in row) or f"{p}{k}" in data.unreadable]
+    if data.pdca.rows or len(data.pdca.header) > PDCA_COLUMNS:
+        found.append("PDCA")
+    old = {k.id: k.status or None for k in data.plan.kfs}
+    if any(not same_value(v, old.get(k)) for k, v in data.kfs_status.items()):
+        found.append("KFS status")
+    if data.kfs_added:
+        found.append("KFS rows")
+    found += [f"input {k}" for k in data.changed()]
+    if data.target_history is not None:
+        found.append(f"sheet {data.target_history.sheet!r}")
+    if data.unplaced is not None:
+        found.append(f"sheet {data.unplaced.sheet!r}")
+    found += [f"sheet {t.sheet!r}" for t in data.extra_sheets]
+    by_sheet: dict[str, list[TypedCell]] = {}
+    for t in cells:
+        by_sheet.setdefault(t.sheet, []).append(t)
+    for sheet, items in by_sheet.items():
+        first = items[0]
+        found.append(f"{len(items)} cell(s) typed on sheet {sheet!r} ({first.where}"
+                     f"{' ...' if len(items) > 1 else ''})")
+    return found
+
+
+def refuse_entered(target: Path, *, force: bool, locale: str = "en",
+                   command: str = "build") -> None:
+    """Before ``build``/``demo`` replaces ``target``: refuse a file that is not a workbook (even
+    with ``force``: kpixl never replaces a stranger's file of another kind), and, unless
+    ``force``, a kpixl workbook that holds entered data (pointing to ``kpixl update``)."""
+    from kpixl.messages import msg
+    from kpixl.xlsx.reader import check_zip, read_workbook
+
+    try:
+        check_zip(target)
+    except WorkbookError as exc:
+        raise WorkbookError(f"{exc}; " + msg("entered.stranger", locale)) from None
+    if force:
+        return
+    try:
+        data = read_workbook(target)
+    except WorkbookError as exc:
+        raise WorkbookError(f"{exc}; " + msg("entered.stranger", locale)) from None
+    what = entered(data)
+    if not what:
+        what = entered(data, typed(data))
+    if what:
+        shown = "; ".join(what[:3]) + (f"; +{len(what) - 3}" if len(what) > 3 else "")
+        key = "entered.demo" if command == "demo" else "entered.build"
+        raise WorkbookError(f"{target}: " + msg(key, locale, what=shown))
+
+
+def carry_typed(layout: WorkbookLayout, data: WorkbookData, plan: Any,
+                res: Any) -> list[Lost]:
+    """Place the typed cells of ``data``'s workbook in the new ``layout`` where kpixl puts
+    nothing (same sheet, same cell), as text or a number, never as a formula; return Unplaced
+    data rows for the rest (a formula typed into an input cell, a cell kpixl now uses, a cell of
+    a sheet the new layout lacks), with the reason. ``res`` (an UpdateResult) gets one line per
+    sheet."""
+    from kpixl.layout.labels import SHEETS, sheet_name
+
+    cells = typed(data)
+    if not cells:
+        return []
+    to_new: dict[str, str] = {}
+    for key, pair in SHEETS.items():
+        for name in pair:
+            if name not in to_new or name == sheet_name(key, data.plan.locale):
+                to_new[name] = sheet_name(key, plan.locale)
+    to_new[data.pdca.sheet] = sheet_name("pdca", plan.locale)
+    sheets = {s.name: s for s in layout.sheets}
+    lost: list[Lost] = []
+    placed: dict[str, int] = {}
+    for t in cells:
+        sheet = sheets.get(to_new.get(t.sheet, t.sheet))
+        value = t.value
+        if t.formula and isinstance(value, str) and not value.startswith("="):
+            value = "=" + value
+        if t.formula or t.moved or sheet is None or (t.row, t.col) in sheet.cells:
+            why = ("a formula typed into an input cell; kpixl keeps numbers only: type its "
+                   "result, or put the value into the plan" if t.in_input else
+                   "a formula typed on a kpixl sheet, kept as text" if t.formula else
+                   "typed where rows were inserted; its place in the new workbook is not "
+                   "known" if t.moved else "kpixl now uses this cell")
+            lost.append(("cell", t.where, "", value, why))
+            res.unplaced.append(f"cell {t.where} = {value!r} ({why})")
+            continue
+        sheet.put(t.row, t.col, value, "text")
+        placed[sheet.name] = placed.get(sheet.name, 0) + 1
+    res.carried += [f"cells typed on sheet {name!r}: {n}" for name, n in placed.items()]
+    return lost
