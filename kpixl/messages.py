@@ -625,8 +625,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "workbook holds at most {limit} levels: group the chain into fewer levels",
                     "KPIツリーの深さが {depth} 段あります（{top} から {bottom} まで）。ブックに"
                     "できるのは {limit} 段までです。段をまとめて浅くしてください"),
-    "import.not-finite": ("values beyond ±{limit} (or not finite) cannot be actuals: {cells}",
-                          "±{limit} を超える値（または有限でない値）は実績にできません: {cells}"),
     "import.input-formulas": ("{count} input cell(s) hold a formula ({cells}); kpixl keeps "
                               "numbers there and would replace it: type the value, or use "
                               "--overwrite to replace the formula with the value as built",
