@@ -242,13 +242,12 @@ def test_a_classic_workbook_keeps_its_vba_project_byte_for_byte(tmp_path: Path) 
     xlwings = pytest.importorskip("xlwings")
     with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart.xlsm") as zf:
         vba = zf.read("xl/vbaProject.bin")
-    from kpixl.app.update import _Vba
     from kpixl.engine.solve import solve
     from kpixl.layout import build_layout
     from kpixl.xlsx.writer import write_workbook
 
     wb = write_workbook(build_layout(solve(load(SEED))), tmp_path / "classic.xlsm",
-                        vba_project=_Vba(vba))
+                        vba_project=vba)
     update(SEED, wb)
     with zipfile.ZipFile(wb) as zf:
         assert zf.read("xl/vbaProject.bin") == vba
@@ -390,7 +389,7 @@ def test_a_pdca_table_beyond_the_cell_limit_is_refused(tmp_path: Path, monkeypat
     book[PDCA_SHEET]["Z4"] = "note"  # 5 rows x 10 columns: over a limit of 40 cells
     book.save(wb)
     before = wb.read_bytes()
-    monkeypatch.setattr("kpixl.xlsx.reader.MAX_TABLE_CELLS", 40)
+    monkeypatch.setattr("kpixl.xlsx.readtables.MAX_TABLE_CELLS", 40)
     with pytest.raises(WorkbookError, match=r"w\.xlsx: sheet 'PDCA記録' spans 5 rows x 10 "
                        r"columns; kpixl copies at most 40 cells of the PDCA table \(delete the "
                        r"far-away cells\)"):

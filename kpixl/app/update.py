@@ -37,21 +37,18 @@ from pathlib import Path
 from typing import Any
 
 from kpixl.errors import PlanError, WorkbookError
-from kpixl.layout.core import RangeRef, Sheet, WorkbookLayout, col_letter
-from kpixl.layout.sheets_lists import KFS_HEADS
-from kpixl.model import Plan
-from kpixl.xlsx.reader import (
+from kpixl.layout.contract import (
+    KFS_HEADS,
+    KFS_STATUS_COL,
     META_SHEET,
     PDCA_COLUMNS,
     TABLE_TOP,
     TARGET_HISTORY,
     UNPLACED,
-    WorkbookData,
-    excel_date,
-    parse_range,
-    read_workbook,
-    same_value,
 )
+from kpixl.layout.core import RangeRef, Sheet, WorkbookLayout, col_letter
+from kpixl.model import Plan
+from kpixl.xlsx.reader import WorkbookData, excel_date, parse_range, read_workbook, same_value
 from kpixl.xlsx.writer import check_lock
 
 __all__ = ["UpdateResult", "check_lock", "rebuild", "update"]
@@ -389,7 +386,7 @@ def _kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Plan,
             lost.append(("kfs status", kid, "", status, "no such KFS in the plan"))
             res.unplaced.append(f"KFS {kid} status {status!r} (no longer in the plan)")
         elif same_value(new[kid], old.get(kid)):
-            _set(sheet, (rows[kid], 5), status)
+            _set(sheet, (rows[kid], KFS_STATUS_COL), status)
             res.kept.append(f"KFS {kid} status = {status!r}")
         else:
             res.plan_won.append(f"KFS {kid}: the plan changed its status to {new[kid]!r}; the "

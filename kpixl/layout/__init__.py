@@ -8,6 +8,7 @@ from kpixl._version import __version__
 from kpixl.engine.solve import Solution
 from kpixl.layout import sheets_lists, sheets_plan, sheets_track
 from kpixl.layout.context import STREAMED, Context
+from kpixl.layout.contract import META_SHEET
 from kpixl.layout.core import Cell, CellRef, Chart, RangeRef, Sheet, SheetSink, WorkbookLayout
 from kpixl.layout.labels import sheet_name
 from kpixl.layout.styles import build_styles
@@ -23,7 +24,7 @@ TABS = ("guide", "inputs", "tree", "funnel", "monthly", "tracking", "dashboard",
 
 
 def tabs(plan: Plan) -> list[str]:
-    return [*(sheet_name(key, plan.locale) for key in TABS), sheets_lists.META_SHEET]
+    return [*(sheet_name(key, plan.locale) for key in TABS), META_SHEET]
 
 
 def streamed_sheets(plan: Plan) -> list[str]:
