@@ -20,13 +20,15 @@ The hidden ``_kpixl`` sheet holds one ``key | value`` row per fact, from row 1:
 
 from __future__ import annotations
 
+import re
+
 from kpixl.layout.labels import SHEETS, sheet_name
 
 __all__ = [
     "ACTUAL", "CHUNK", "FORMAT_VERSION", "INPUT_KEY", "KFS_COLUMNS", "KFS_HEADS",
     "KFS_STATUS_COL", "KFS_TABLE", "META_KEYS", "META_SHEET", "OVERRIDE", "PDCA_COLUMNS",
     "PDCA_DATE_COLS", "PDCA_HEADS", "PDCA_ROWS", "PDCA_TABLE", "SHEETS", "TABLE_TOP",
-    "TARGET_HISTORY", "UNPLACED", "XLWINGS_CONF", "input_label_id", "sheet_name",
+    "TARGET_HISTORY", "UNPLACED", "XLWINGS_CONF", "col_index", "input_label_id", "parse_range", "sheet_name",
 ]
 
 META_SHEET = "_kpixl"
@@ -61,3 +63,30 @@ def input_label_id(key: str) -> str:
     """The id that ends the label left of a split share's or baseline's cell: ``(op)`` of
     ``split:<node>:<op>``, ``(node)`` of ``baseline:<node>``."""
     return key.rsplit(":", 1)[-1]
+
+
+# -- references as the defined names hold them -----------------------------------------------------
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)"
+                  r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def col_index(letters: str) -> int:
+    """``A`` -> 0, ``AA`` -> 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def parse_range(ref: str) -> tuple[str, int, int, int, int]:
+    """``'Tracking'!$D$8:$O$8`` -> (sheet, row0, col0, row1, col1), 0-based, inclusive."""
+    m = _REF.match(ref.strip().lstrip("="))
+    if m is None:
+        raise ValueError(f"not a cell or range reference: {ref!r}")
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    r0, c0 = int(m.group(4)) - 1, col_index(m.group(3))
+    if m.group(5):
+        r1, c1 = int(m.group(6)) - 1, col_index(m.group(5))
+    else:
+        r1, c1 = r0, c0
+    return sheet, r0, c0, r1, c1

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +41,13 @@ from kpixl.layout.contract import (
     INPUT_KEY,
     META_SHEET,
     OVERRIDE,
+    col_index,
     input_label_id,
+    parse_range,
 )
 from kpixl.model import Plan
 
-__all__ = ["CellSource", "Entries", "Got", "Meta", "Num", "is_number", "parse_range",
+__all__ = ["CellSource", "col_index", "Entries", "Got", "Meta", "Num", "is_number", "parse_range",
            "read_entries", "read_meta", "read_plan", "same_value"]
 
 Num = float | None
@@ -97,32 +98,6 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 # -- references -----------------------------------------------------------------------------------
-_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)"
-                  r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
-
-
-def col_index(letters: str) -> int:
-    """``A`` -> 0, ``AA`` -> 26."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def parse_range(ref: str) -> tuple[str, int, int, int, int]:
-    """``'Tracking'!$D$8:$O$8`` -> (sheet, row0, col0, row1, col1), 0-based, inclusive."""
-    m = _REF.match(ref.strip().lstrip("="))
-    if m is None:
-        raise ValueError(f"not a cell or range reference: {ref!r}")
-    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
-    r0, c0 = int(m.group(4)) - 1, col_index(m.group(3))
-    if m.group(5):
-        r1, c1 = int(m.group(6)) - 1, col_index(m.group(5))
-    else:
-        r1, c1 = r0, c0
-    return sheet, r0, c0, r1, c1
-
-
 def coordinate(row: int, col: int) -> str:
     """(7, 3) -> ``D8``."""
     letters = ""
