@@ -28,7 +28,8 @@ __all__ = [
     "ACTUAL", "CHUNK", "FORMAT_VERSION", "INPUT_KEY", "KFS_COLUMNS", "KFS_HEADS",
     "KFS_STATUS_COL", "KFS_TABLE", "META_KEYS", "META_SHEET", "OVERRIDE", "PDCA_COLUMNS",
     "PDCA_DATE_COLS", "PDCA_HEADS", "PDCA_ROWS", "PDCA_TABLE", "SHEETS", "TABLE_TOP",
-    "TARGET_HISTORY", "UNPLACED", "XLWINGS_CONF", "col_index", "input_label_id", "parse_range", "sheet_name",
+    "TARGET_HISTORY", "UNPLACED", "XLWINGS_CONF", "col_index", "input_label_id", "parse_range",
+    "sheet_name",
 ]
 
 META_SHEET = "_kpixl"

@@ -47,8 +47,20 @@ from kpixl.layout.contract import (
 )
 from kpixl.model import Plan
 
-__all__ = ["CellSource", "col_index", "Entries", "Got", "Meta", "Num", "is_number", "parse_range",
-           "read_entries", "read_meta", "read_plan", "same_value"]
+__all__ = [
+    "CellSource",
+    "Entries",
+    "Got",
+    "Meta",
+    "Num",
+    "col_index",
+    "is_number",
+    "parse_range",
+    "read_entries",
+    "read_meta",
+    "read_plan",
+    "same_value",
+]
 
 Num = float | None
 
