@@ -45,6 +45,7 @@ _BUILTIN_DATES = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
 _EPOCH = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 
+_FULL = re.compile(rb'<c r="([A-Z]+)\d+"([^>/]*)>(.*?)</c>', re.S)  # cells with content only
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _R = re.compile(rb'\sr="([A-Z]*)(\d*)"')
 _T = re.compile(rb'\st="(\w+)"')
@@ -296,38 +297,46 @@ class XmlSource:
                 buf = buf[keep:] + more
 
     def _parse_row(self, row: int, body: bytes, out: Cells) -> None:
+        if body.count(b"<c ") == body.count(b'<c r="'):  # every cell says where it is
+            # (as Excel, LibreOffice, openpyxl and XlsxWriter write them): the pattern skips
+            # the empty cells itself, which are most cells of an input row
+            for m in _FULL.finditer(body):
+                self._cell(row, col_index(m.group(1).decode()), m.group(2), m.group(3), out)
+            return
         col = -1
         for m in _CELL.finditer(body):
             attrs, inner = m.group(1), m.group(2) or b""
             ref = _R.search(attrs)
             col = col_index(ref.group(1).decode()) if ref and ref.group(1) else col + 1
-            if not inner:
-                continue
-            t = _T.search(attrs)
-            kind = t.group(1) if t else b"n"
-            f = _F.search(inner)
-            formula = None if f is None else "=" + _text(f.group(1) or b"")
-            v = _V.search(inner)
-            raw = None if v is None else v.group(1)
-            value: Any = None
-            if kind == b"inlineStr":
-                value = "".join(_text(x.group(1) or b"")
-                                for x in _IS_T.finditer(_RPH.sub(b"", inner)))
-            elif raw is None or (raw == b"" and kind != b"str"):
-                value = None
-            elif kind == b"s":
-                value = self.strings[int(raw)]
-            elif kind in (b"str", b"e"):
-                value = _text(raw)
-            elif kind == b"b":
-                value = raw.strip() in (b"1", b"true")
-            elif kind == b"d":
-                value = dt.datetime.fromisoformat(raw.decode().rstrip("Z"))
-            else:
-                value = float(raw) if (b"." in raw or b"E" in raw or b"e" in raw) else int(raw)
-                s = _S.search(attrs)
-                if s and int(s.group(1)) in self.dates:
-                    value = from_serial(value, self.date1904)
-            if value is None and formula is None:
-                continue
-            out[(row, col)] = Got(value, formula)
+            if inner:
+                self._cell(row, col, attrs, inner, out)
+
+    def _cell(self, row: int, col: int, attrs: bytes, inner: bytes, out: Cells) -> None:
+        t = _T.search(attrs)
+        kind = t.group(1) if t else b"n"
+        f = _F.search(inner)
+        formula = None if f is None else "=" + _text(f.group(1) or b"")
+        v = _V.search(inner)
+        raw = None if v is None else v.group(1)
+        value: Any = None
+        if kind == b"inlineStr":
+            value = "".join(_text(x.group(1) or b"")
+                            for x in _IS_T.finditer(_RPH.sub(b"", inner)))
+        elif raw is None or (raw == b"" and kind != b"str"):
+            value = None
+        elif kind == b"s":
+            value = self.strings[int(raw)]
+        elif kind in (b"str", b"e"):
+            value = _text(raw)
+        elif kind == b"b":
+            value = raw.strip() in (b"1", b"true")
+        elif kind == b"d":
+            value = dt.datetime.fromisoformat(raw.decode().rstrip("Z"))
+        else:
+            value = float(raw) if (b"." in raw or b"E" in raw or b"e" in raw) else int(raw)
+            s = _S.search(attrs)
+            if s and int(s.group(1)) in self.dates:
+                value = from_serial(value, self.date1904)
+        if value is None and formula is None:
+            return
+        out[(row, col)] = Got(value, formula)
