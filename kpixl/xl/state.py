@@ -48,7 +48,8 @@ class BookSource:
     def ref(self, name: str) -> str | None:
         return self.book.ref(name)
 
-    def cells(self, sheet: str, rows: Collection[int] | None = None, top: int = 0) -> Cells:
+    def cells(self, sheet: str, rows: Collection[int] | None = None, top: int = 0,
+              cols: tuple[int, int] | None = None) -> Cells:
         if sheet not in self._grids:
             self._grids[sheet] = self.book.read(sheet)
         grid = self._grids[sheet]

@@ -89,9 +89,11 @@ class CellSource(Protocol):
         """What a workbook-scope defined name refers to (``'Sheet'!$A$1:$B$1``), or None."""
         ...
 
-    def cells(self, sheet: str, rows: Collection[int] | None = None, top: int = 0) -> Cells:
+    def cells(self, sheet: str, rows: Collection[int] | None = None, top: int = 0,
+              cols: tuple[int, int] | None = None) -> Cells:
         """The cells of ``sheet`` that hold a value or a formula, in ``rows`` (None: every row
-        from ``top`` down). Cells of other rows are not kept."""
+        from ``top`` down) and, when given, columns ``cols[0]..cols[1]``. Other cells need not
+        be kept."""
         ...
 
 
@@ -210,6 +212,7 @@ class _Reading:
         self.sheets = set(src.sheet_names())
         self.warnings: list[str] = []
         self.wanted: dict[str, set[int]] = {}
+        self.cols: dict[str, tuple[int, int]] = {}
         self.got: dict[str, Cells] = {}
 
     def ranges(self, name: str) -> list[tuple[str, int, int]]:
@@ -233,12 +236,14 @@ class _Reading:
             raise WorkbookError(f"{self.where}: {what} refers to {ref!r}, far more cells than "
                                 "kpixl writes; the workbook was altered")
         self.wanted.setdefault(sheet, set()).update(range(r0, r1 + 1))
+        lo, hi = self.cols.get(sheet, (c0, c1))
+        self.cols[sheet] = (min(lo, c0, max(c0 - 1, 0)), max(hi, c1))  # and a label left of it
         return [(sheet, r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
 
     def fetch(self) -> None:
         for sheet, rows in self.wanted.items():
             if sheet not in self.got:
-                self.got[sheet] = self.src.cells(sheet, rows)
+                self.got[sheet] = self.src.cells(sheet, rows, cols=self.cols[sheet])
         self.wanted = {}
 
     def at(self, sheet: str, row: int, col: int) -> Got | None:

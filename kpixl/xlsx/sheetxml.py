@@ -230,7 +230,8 @@ class XmlSource:
                         return sheet
         return None
 
-    def cells(self, sheet: str, rows: Collection[int] | None = None, top: int = 0) -> Cells:
+    def cells(self, sheet: str, rows: Collection[int] | None = None, top: int = 0,
+              cols: tuple[int, int] | None = None) -> Cells:
         part, kind = self.parts.get(sheet, ("", ""))
         if kind != "worksheet" or part not in self.members:
             return {}
@@ -240,7 +241,7 @@ class XmlSource:
         out: Cells = {}
         try:
             for r, body in self._rows(part, wanted, top):
-                self._parse_row(r, body, out)
+                self._parse_row(r, body, out, cols or (0, 1 << 20))
         except WorkbookError:
             raise
         except Exception as exc:  # zlib, decoding, a damaged cell
@@ -296,19 +297,22 @@ class XmlSource:
                 eof = not more
                 buf = buf[keep:] + more
 
-    def _parse_row(self, row: int, body: bytes, out: Cells) -> None:
+    def _parse_row(self, row: int, body: bytes, out: Cells, cols: tuple[int, int]) -> None:
+        lo, hi = cols
         if body.count(b"<c ") == body.count(b'<c r="'):  # every cell says where it is
             # (as Excel, LibreOffice, openpyxl and XlsxWriter write them): the pattern skips
             # the empty cells itself, which are most cells of an input row
             for m in _FULL.finditer(body):
-                self._cell(row, col_index(m.group(1).decode()), m.group(2), m.group(3), out)
+                col = col_index(m.group(1).decode())
+                if lo <= col <= hi:
+                    self._cell(row, col, m.group(2), m.group(3), out)
             return
         col = -1
         for m in _CELL.finditer(body):
             attrs, inner = m.group(1), m.group(2) or b""
             ref = _R.search(attrs)
             col = col_index(ref.group(1).decode()) if ref and ref.group(1) else col + 1
-            if inner:
+            if inner and lo <= col <= hi:
                 self._cell(row, col, attrs, inner, out)
 
     def _cell(self, row: int, col: int, attrs: bytes, inner: bytes, out: Cells) -> None:
