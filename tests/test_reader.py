@@ -271,3 +271,17 @@ def test_split_share_cells_are_found_from_the_meta_rows(tmp_path: Path) -> None:
     got = read_workbook(wb)
     assert got.current["split:customers:new"] == got.recorded["split:customers:new"]
     assert any("split:customers:new: the cell moved" in w for w in got.warnings)
+
+
+def test_a_split_share_without_a_recorded_cell_keeps_its_built_value(tmp_path: Path) -> None:
+    """A workbook whose _kpixl rows name no cell (an older kpixl wrote them): the reader does
+    not lay the plan out to look for it; it says so and uses the value as built."""
+    wb = build(FULL, tmp_path / "full.xlsx")
+    book = openpyxl.load_workbook(wb)
+    for row in book["_kpixl"].iter_rows(max_col=3):
+        row[2].value = None
+    book.save(wb)
+    got = read_workbook(wb)
+    assert got.current["split:customers:new"] == got.recorded["split:customers:new"] == 0.6
+    assert any("split:customers:new: the _kpixl sheet does not name its cell" in w
+               for w in got.warnings)

@@ -303,6 +303,10 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
                 current[key] = was
                 continue
         else:
+            if key.startswith(("split:", "baseline:")):  # built before the cell was recorded
+                rd.warnings.append(f"{where.name}: {key}: the {META_SHEET} sheet does not "
+                                   "name its cell (built by an older kpixl); the value as "
+                                   "built is used (`kpixl update` records it)")
             current[key] = was
             continue
         ok, value = rd.number(at, key)
