@@ -63,6 +63,8 @@ __all__ = [
 ]
 
 Num = float | None
+ALTERED = ("the workbook was altered (undo the change, or rebuild it from the plan with "
+           "`kpixl build --force`, which drops what was entered)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,22 +221,21 @@ class _Reading:
         """(sheet, row, col) of each cell of a defined name, and note its rows as wanted."""
         ref = self.src.ref(name)
         if ref is None:
-            raise WorkbookError(f"{self.where}: defined name {name} is missing; the workbook "
-                                "was altered (rebuild it with `kpixl update`)")
+            raise WorkbookError(f"{self.where}: defined name {name} is missing; {ALTERED}")
         return self.cells_at(ref, f"defined name {name}")
 
     def cells_at(self, ref: str, what: str) -> list[tuple[str, int, int]]:
         try:
             sheet, r0, c0, r1, c1 = parse_range(ref)
         except ValueError:
-            raise WorkbookError(f"{self.where}: {what} refers to {ref!r}, not a range; the "
-                                "workbook was altered (rebuild it with `kpixl update`)") from None
+            raise WorkbookError(f"{self.where}: {what} refers to {ref!r}, not a range; "
+                                f"{ALTERED}") from None
         if sheet not in self.sheets:
             raise WorkbookError(f"{self.where}: sheet {sheet!r} is missing (it holds kpixl's "
                                 "cells); was it renamed or deleted?")
         if (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
             raise WorkbookError(f"{self.where}: {what} refers to {ref!r}, far more cells than "
-                                "kpixl writes; the workbook was altered")
+                                f"kpixl writes; {ALTERED}")
         self.wanted.setdefault(sheet, set()).update(range(r0, r1 + 1))
         lo, hi = self.cols.get(sheet, (c0, c1))
         self.cols[sheet] = (min(lo, c0, max(c0 - 1, 0)), max(hi, c1))  # and a label left of it
@@ -289,8 +290,8 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
         elif key.startswith("in_seasonality["):
             m = int(key[len("in_seasonality["):-1])
             if m > len(season):
-                raise WorkbookError(f"{where}: in_seasonality is shorter than the plan; the "
-                                    "workbook was altered (rebuild it with `kpixl update`)")
+                raise WorkbookError(f"{where}: in_seasonality is shorter than the plan; "
+                                    f"{ALTERED}")
             at = season[m - 1]
         elif key in located:
             at = located[key]
@@ -324,8 +325,7 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
     for (prefix, node), cells in rows.items():
         if len(cells) != plan.months:
             raise WorkbookError(f"{where}: {prefix}{node} has {len(cells)} cells, the plan "
-                                f"{plan.months} months; the workbook was altered (rebuild it "
-                                "with `kpixl update`)")
+                                f"{plan.months} months; {ALTERED}")
         what = "actual" if prefix == ACTUAL else "override"
         read = [rd.number(at, f"{what} {node} {labels[m]}") for m, at in enumerate(cells)]
         out[prefix][node] = tuple(v for _, v in read)

@@ -243,8 +243,9 @@ class WorkbookWriter:
         fallback = self._fallback
         self._formats.props = lambda key: styles[key] if key in styles else fallback(key)
         order = list(self._sheets)
-        extra = [s.name for s in layout.sheets if s.name not in self._sheets]
-        if [s.name for s in layout.sheets] != order + extra:
+        names = [s.name for s in layout.sheets]
+        extra = [n for n in names if n not in self._sheets]
+        if names != order + extra or [n for n in names if n in self._tabs] != self._tabs:
             raise ValueError("the layout's sheets are not in the writer's tab order")
         for name in extra:
             self._add(name, streamed=False)
