@@ -17,8 +17,12 @@ Wall time is measured around each process; peak memory is the child's own max RS
 Reported per tier: median and min seconds of both, the median of the per-round ratios
 kpixl / reference, peak RSS, engine time and its share of the build, file size; for L also the
 LibreOffice full-recalculation time (load with "always recalculate" minus load with "never"),
-and ``kpixl update`` when the CLI has it. Budgets are checked and printed as PASS/FAIL; nothing
-here asserts on time (the test suite has only operation-count scaling guards).
+beside a workbook of as many minimal formulas (``=A1*2``), and formula characters per formula
+cell. Then, per read round, a fresh build of the largest tier beside ``kpixl report`` of it,
+``kpixl build`` over it and ``kpixl update`` with one rate changed (each a process of its own,
+each ratio against the fresh build of the same round), and ``kpixl report`` of S. Budgets
+are checked and printed as PASS/FAIL; nothing here asserts on time (the test suite has only
+operation-count scaling guards).
 """
 
 from __future__ import annotations
@@ -46,7 +50,11 @@ BUDGETS = {
     "ratio": 1.3,  # M and L: kpixl / reference, median of per-round ratios
     "L_peak_mb": 300.0,
     "engine_share": 0.05,  # engine time / build time at L
-    "update_over_build": 3.0,  # kpixl update of L / its build
+    "report_over_build": 0.25,  # kpixl report of L / a fresh build of L in the same round
+    "update_over_build": 1.3,  # kpixl update of L (one rate changed) / the same
+    "rebuild_over_build": 1.2,  # kpixl build over an existing L workbook / the same
+    "read_peak_mb": 150.0,  # report and update of L
+    "S_report_s": 0.5,  # S report from the CLI, wall, median
 }
 
 
@@ -83,9 +91,77 @@ def kpixl_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "kpixl"]
 
 
-def has_update() -> bool:
-    r = subprocess.run([*kpixl_cmd(), "update", "--help"], capture_output=True)
-    return r.returncode == 0
+# -- reading ------------------------------------------------------------------------------------
+def one_rate_changed(plan: Path) -> Path:
+    """A copy of ``plan`` with its first rate (``value: 0.x``) raised by 0.01."""
+    text = plan.read_text("utf-8")
+    i = text.index("value: 0.")
+    j = i + len("value: ")
+    k = j
+    while text[k] in "0123456789.":
+        k += 1
+    out = plan.with_name(plan.stem + "_rate.yaml")
+    out.write_text(text[:j] + f"{float(text[j:k]) + 0.01:g}" + text[k:], "utf-8")
+    return out
+
+
+def read_rounds(kp: list[str], plans: dict[str, Path], big: str, small: str, work: Path,
+                env: dict[str, str], rounds: int) -> dict[str, Any]:
+    """Per round: a fresh build of ``big``; `report` of it; `build` over it; `update` of a
+    copy with one rate changed; and `report` of the ``small`` tier. Ratios are per round
+    (against that round's fresh build), then the median."""
+    base = work / f"read_{big}.xlsx"
+    changed = one_rate_changed(plans[big])
+    small_wb = work / f"kpixl_{small}.xlsx"
+    runs: dict[str, list[tuple[float, float, float, float, float]]] = {
+        k: [] for k in ("report", "rebuild", "update", "small_report")}
+    errors: dict[str, str] = {}
+
+    def timed(key: str, cmd: list[str], build: tuple[float, float, float]) -> None:
+        wall, cpu, rss, rc, err = run_child(cmd, env=env)
+        if rc != 0:
+            errors[key] = err.strip()[-500:]
+            return
+        runs[key].append((wall, cpu, rss, wall / build[0], cpu / build[1]))
+
+    for rnd in range(rounds):
+        base.unlink(missing_ok=True)
+        wall, cpu, rss, rc, err = run_child([*kp, "build", str(plans[big]), "-o", str(base)],
+                                            env=env)
+        if rc != 0:
+            raise RuntimeError(f"kpixl build {big} failed ({rc}): {err[-2000:]}")
+        build = (wall, cpu, rss)
+        timed("report", [*kp, "report", str(base)], build)
+        timed("rebuild", [*kp, "build", str(plans[big]), "-o", str(base)], build)
+        copy = work / f"update_{big}.xlsx"
+        shutil.copyfile(base, copy)
+        timed("update", [*kp, "update", str(changed), str(copy)], build)
+        for bak in work.glob(f"update_{big}.*.bak.xlsx"):
+            bak.unlink()
+        if small_wb.exists():
+            timed("small_report", [*kp, "report", str(small_wb)], build)
+        print(f"read round {rnd + 1}/{rounds} {big}: fresh build {wall:.2f} s ({rss:.0f} MB); "
+              + "; ".join(f"{k} {v[-1][0]:.2f} s ({v[-1][2]:.0f} MB, {v[-1][3]:.2f}x)"
+                          for k, v in runs.items() if v and k != "small_report")
+              + f"; load {os.getloadavg()[0]:.1f}", flush=True)
+    what = {"report": f"report of {big}", "rebuild": f"build over an existing {big} workbook",
+            "update": f"update of {big} (one rate changed)", "small_report": f"report of {small}"}
+    out: dict[str, Any] = {}
+    for key, got in runs.items():
+        if key in errors:
+            out[key] = {"what": what[key], "error": errors[key]}
+            print(f"kpixl {what[key]}: failed: {errors[key]}")
+            continue
+        if not got:
+            continue
+        out[key] = {"what": what[key], "tier": small if key == "small_report" else big,
+                    "median_s": statistics.median(g[0] for g in got),
+                    "cpu_s": statistics.median(g[1] for g in got),
+                    "peak_mb": max(g[2] for g in got), "runs": len(got)}
+        if key != "small_report":
+            out[key] |= {"over_build": statistics.median(g[3] for g in got),
+                         "cpu_over_build": statistics.median(g[4] for g in got)}
+    return out
 
 
 # -- LibreOffice ----------------------------------------------------------------------------------
@@ -120,6 +196,25 @@ def lo_convert(soffice: str, src: Path, work: Path, mode: int) -> float:
     return wall
 
 
+def simple_workbook(path: Path, formulas: int, cols: int = 36) -> Path:
+    """A workbook of ``formulas`` simple formula cells (``=A1*2``: one reference, one
+    operator), ``cols`` per row beside a column of numbers: what the L workbook would cost to
+    open if its formulas were as short as can be."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("Simple")
+    rows = -(-formulas // cols)
+    left = formulas
+    for r in range(rows):
+        ws.write_number(r, 0, r + 1)
+        for c in range(1, min(cols, left) + 1):
+            ws.write_formula(r, c, f"=A{r + 1}*2", None, 2 * (r + 1))
+        left -= cols
+    wb.close()
+    return path
+
+
 def lo_recalc(src: Path, warm: Path, work: Path, repeats: int) -> dict[str, Any] | None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
@@ -133,7 +228,7 @@ def lo_recalc(src: Path, warm: Path, work: Path, repeats: int) -> dict[str, Any]
         never.append(lo_convert(soffice, src, work, 1))
     a, n = statistics.median(always), statistics.median(never)
     return {"version": version.strip(), "always_s": a, "never_s": n, "recalc_s": a - n,
-            "repeats": repeats}
+            "repeats": repeats, "file_mb": src.stat().st_size / 1e6}
 
 
 # -- machine --------------------------------------------------------------------------------------
@@ -208,8 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=None, help="rounds (default 5; quick 1)")
     ap.add_argument("--no-lo", action="store_true", help="skip the LibreOffice recalculation")
     ap.add_argument("--lo-repeats", type=int, default=1)
-    ap.add_argument("--update-runs", type=int, default=1,
-                    help="runs of `kpixl update` on the largest tier's workbook (default 1)")
+    ap.add_argument("--read-rounds", type=int, default=3,
+                    help="rounds of fresh build, report, rebuild and update of the largest "
+                         "tier (default 3)")
     ap.add_argument("--profile", action="store_true",
                     help="also cProfile one in-process build of the largest tier")
     ap.add_argument("--work", type=Path, default=None, help="keep plans and workbooks here")
@@ -305,47 +401,34 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": len(s["k"]),
         }
 
-    # kpixl update of the largest tier's workbook (when the CLI has it)
-    update: dict[str, Any] | None = None
+    # reading against writing (issue 18): per round a fresh build of the largest tier, then
+    # `report` of it, `build` over it (the "holds entered data" check) and `update` with one
+    # rate changed, each a process of its own, each timed against that round's fresh build
     big = tiers[-1]
-    if has_update():
-        copy = work / f"update_{big}.xlsx"
-        times = []
-        for _ in range(a.update_runs):
-            shutil.copyfile(work / f"kpixl_{big}.xlsx", copy)
-            wall, cpu, rss, rc, err = run_child([*kp, "update", str(plans[big]), str(copy)],
-                                                env=env)
-            if rc != 0:
-                update = {"error": err.strip()[-500:]}
-                break
-            times.append((wall, cpu, rss))
-        if times:
-            med = statistics.median(t for t, _, _ in times)
-            cpu_med = statistics.median(c for _, c, _ in times)
-            update = {"tier": big, "median_s": med, "cpu_s": cpu_med, "runs": len(times),
-                      "peak_mb": max(r for _, _, r in times),
-                      "over_build": med / results[big]["kpixl_median"],
-                      "cpu_over_build": cpu_med / results[big]["kpixl_cpu_median"]}
+    reads = read_rounds(kp, plans, big, tiers[0], work, env, a.read_rounds)
     lo = None
+    simple = None
     if use_lo and "L" in tiers:
         try:
             lo = lo_recalc(work / "kpixl_L.xlsx", work / f"kpixl_{tiers[0]}.xlsx", work,
                            a.lo_repeats)
+            # the cost of opening (issue 18, 3): the same number of formulas, each minimal
+            easy = simple_workbook(work / "simple_L.xlsx", results["L"]["formulas"])
+            simple = lo_recalc(easy, work / f"kpixl_{tiers[0]}.xlsx", work, a.lo_repeats)
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             lo = {"error": str(exc)}
 
     # report
     print()
     print(fmt_table(results))
-    if update:
-        if "error" in update:
-            print(f"\nkpixl update {big}: failed: {update['error']}")
-        else:
-            print(f"\nkpixl update {big}: median {update['median_s']:.2f} s wall "
-                  f"({update['cpu_s']:.2f} s CPU), peak {update['peak_mb']:.0f} MB, "
-                  f"{update['over_build']:.2f}x its build (CPU {update['cpu_over_build']:.2f}x)")
-    else:
-        print("\nkpixl update: not available in this CLI (not measured)")
+    print()
+    for key in ("report", "rebuild", "update", "small_report"):
+        r = reads.get(key)
+        if r:
+            print(f"kpixl {r['what']}: median {r['median_s']:.2f} s wall ({r['cpu_s']:.2f} s "
+                  f"CPU), peak {r['peak_mb']:.0f} MB"
+                  + (f", {r['over_build']:.2f}x the fresh build of the same round (CPU "
+                     f"{r['cpu_over_build']:.2f}x)" if "over_build" in r else ""))
     if lo:
         if "error" in lo:
             print(f"LibreOffice: {lo['error']}")
@@ -353,6 +436,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"LibreOffice ({lo['version']}), L workbook: load+save with full "
                   f"recalculation {lo['always_s']:.1f} s, without {lo['never_s']:.1f} s: "
                   f"recalculation {lo['recalc_s']:.1f} s")
+            r = results["L"]
+            print(f"  L: {r['formulas']:,} formula cells, {r['formula_chars'] / r['formulas']:.0f}"
+                  f" formula characters per formula cell, file {lo['file_mb']:.1f} MB")
+            if simple:
+                print(f"  the same number of simple formulas (=A1*2): load+save with full "
+                      f"recalculation {simple['always_s']:.1f} s, without "
+                      f"{simple['never_s']:.1f} s: recalculation {simple['recalc_s']:.1f} s; "
+                      f"file {simple['file_mb']:.1f} MB")
     print("\nbudgets:")
     checks: list[tuple[str, bool | None, str]] = []
     if "S" in results:
@@ -370,12 +461,25 @@ def main(argv: list[str] | None = None) -> int:
         v = results["L"]["engine_share"]
         checks.append(("engine < 5% of the L build (CPU)", v < BUDGETS["engine_share"],
                        f"{v:.1%}"))
-        if update and "over_build" in update and update["tier"] == "L":
-            v = update["over_build"]
-            checks.append(("kpixl update of L < 3x its build", v < BUDGETS["update_over_build"],
-                           f"{v:.2f}x"))
-        else:
-            checks.append(("kpixl update of L < 3x its build", None, "not measured"))
+        for key, name in (("report", "report of L"), ("update", "update of L"),
+                          ("rebuild", "build over an existing L workbook")):
+            r = reads.get(key)
+            if not r or r.get("tier") != "L":
+                checks.append((name, None, "not measured"))
+                continue
+            limit = BUDGETS[f"{key}_over_build"]
+            v = r["over_build"]
+            checks.append((f"{name} <= {limit}x its fresh build", v <= limit,
+                           f"{v:.2f}x (CPU {r['cpu_over_build']:.2f}x)"))
+            if key in ("report", "update"):
+                v = r["peak_mb"]
+                checks.append((f"{name} < {BUDGETS['read_peak_mb']:.0f} MB",
+                               v < BUDGETS["read_peak_mb"], f"{v:.0f} MB"))
+    r = reads.get("small_report")
+    if r:
+        v = r["median_s"]
+        checks.append(("S report from the CLI < 0.5 s wall", v < BUDGETS["S_report_s"],
+                       f"{v:.2f} s (CPU {r['cpu_s']:.2f} s)"))
     for name, ok, val in checks:
         print(f"  {'PASS' if ok else 'n/a ' if ok is None else 'FAIL'}  {name}: {val}")
     prof = None
@@ -386,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"total benchmark time {total:.0f} s")
     if a.json:
         a.json.write_text(json.dumps({"machine": mach, "rounds": rounds, "results": results,
-                                      "update": update, "libreoffice": lo,
+                                      "reads": reads, "libreoffice": lo,
+                                      "libreoffice_simple": simple,
                                       "budgets": [{"name": n, "ok": o, "value": v}
                                                   for n, o, v in checks],
                                       "total_s": total}, indent=2), "utf-8")

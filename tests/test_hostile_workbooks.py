@@ -218,8 +218,9 @@ def test_too_many_members_is_refused(built: Path, tmp_path: Path) -> None:
 
 
 def test_large_valid_sheet_under_the_zip_limit_is_bounded(built: Path, tmp_path: Path) -> None:
-    """A 200 MB sheet of real cells (under the 256 MB unpacked limit, ~1 MB deflated): kpixl
-    either refuses it or reads it within the time and memory limits, never crashes."""
+    """A 200 MB sheet of real cells (under the 256 MB unpacked limit, ~1 MB deflated) on a
+    sheet the report does not need (the guide): the streaming reader never reads it, so the
+    report succeeds within the time and memory limits."""
     def chunks() -> Iterator[bytes]:
         yield (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
                b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
@@ -239,9 +240,7 @@ def test_large_valid_sheet_under_the_zip_limit_is_bounded(built: Path, tmp_path:
     before = path.read_bytes()
     proc = kpixl("report", path, cwd=tmp_path)
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
-    assert proc.returncode in (0, 1), proc.stderr[-3000:]
-    if proc.returncode == 1:
-        assert len(proc.stderr.strip().splitlines()) == 1 and path.name in proc.stderr
+    assert proc.returncode == 0, proc.stderr[-3000:]
     assert path.read_bytes() == before
 
 
@@ -331,7 +330,8 @@ def test_external_dtd_is_never_fetched(wb: Path) -> None:
     proc = kpixl("report", path, cwd=path.parent)
     assert "root:" not in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode == 1, proc.stderr  # a DTD is refused, never fetched
+    assert len(proc.stderr.strip().splitlines()) == 1 and path.name in proc.stderr
 
 
 # -- (4, 5) a missing or altered _kpixl sheet ---------------------------------------------------

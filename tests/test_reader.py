@@ -216,3 +216,72 @@ def test_a_renamed_pdca_sheet_is_found_by_its_table(tmp_path: Path) -> None:
     book.save(wb)
     got = read_workbook(wb)
     assert got.pdca.rows[0][3] == "note" and got.extra_sheets == ()
+
+
+# -- one reader, two sources: the file (CLI) and the open workbook (buttons) ----------------------
+def _book(path: Path) -> Any:
+    from kpixl.xl.book import OpenpyxlBook
+
+    return OpenpyxlBook(openpyxl.load_workbook(path))
+
+
+def test_the_buttons_read_the_same_entries_as_the_cli(tmp_path: Path) -> None:
+    from kpixl.xl.state import read_state
+
+    wb = fill(build(FULL, tmp_path / "full.xlsx"), actuals={("deals", 0): 12, ("deals", 1): 7},
+              overrides={("deals", 2): 30}, inputs={"in_asof": 2})
+    exp = read_workbook(wb)
+    got = read_state(_book(wb))
+    assert got.actuals == {k: list(v) for k, v in exp.actuals.items()}
+    assert got.overrides == {k: list(v) for k, v in exp.overrides.items()}
+    assert got.asof_input == exp.asof == 2
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("input:in_win_rate", "{not json", "input:in_win_rate is not JSON"),
+    ("plan_sha256", "0" * 64, "plan_sha256 does not match"),
+    ("format_version", 2, "workbook format 2 is not supported"),
+])
+def test_a_damaged_meta_row_is_refused_alike_by_the_buttons(tmp_path: Path, key: str,
+                                                             value: Any, match: str) -> None:
+    from kpixl.xl.state import read_state
+
+    wb = build(SEED, tmp_path / "seed.xlsx")
+    book = openpyxl.load_workbook(wb)
+    ws = book["_kpixl"]
+    (row,) = [r for r in ws.iter_rows(max_col=2) if r[0].value == key]
+    row[1].value = value
+    book.save(wb)
+    with pytest.raises(WorkbookError, match=match):
+        read_workbook(wb)
+    with pytest.raises(WorkbookError, match=match):
+        read_state(_book(wb))
+
+
+def test_split_share_cells_are_found_from_the_meta_rows(tmp_path: Path) -> None:
+    """The _kpixl row of a split share names its cell; a row inserted above it moves the cell,
+    and the label beside the named cell then no longer ends in the operand's id."""
+    wb = build(FULL, tmp_path / "full.xlsx")
+    book = openpyxl.load_workbook(wb)
+    refs = {r[0].value: r[2].value for r in book["_kpixl"].iter_rows(max_col=3)
+            if str(r[0].value).startswith("input:split:")}
+    assert refs["input:split:customers:new"].startswith("'Inputs'!$C$")  # the share column
+    book["Inputs"].insert_rows(3)
+    book.save(wb)
+    got = read_workbook(wb)
+    assert got.current["split:customers:new"] == got.recorded["split:customers:new"]
+    assert any("split:customers:new: the cell moved" in w for w in got.warnings)
+
+
+def test_a_split_share_without_a_recorded_cell_keeps_its_built_value(tmp_path: Path) -> None:
+    """A workbook whose _kpixl rows name no cell (an older kpixl wrote them): the reader does
+    not lay the plan out to look for it; it says so and uses the value as built."""
+    wb = build(FULL, tmp_path / "full.xlsx")
+    book = openpyxl.load_workbook(wb)
+    for row in book["_kpixl"].iter_rows(max_col=3):
+        row[2].value = None
+    book.save(wb)
+    got = read_workbook(wb)
+    assert got.current["split:customers:new"] == got.recorded["split:customers:new"] == 0.6
+    assert any("split:customers:new: the _kpixl sheet does not name its cell" in w
+               for w in got.warnings)

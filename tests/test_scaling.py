@@ -297,3 +297,50 @@ def test_parallel_build_each_plan_on_its_own(tmp_path: Path,
     for i in range(3):
         assert (out / f"team_{i}.xlsx").stat().st_size > 0
     assert build_many(good, out, jobs=2, force=True) == 0
+
+
+# -- reading (issue 18): only the rows a command needs, linearly ----------------------------------
+def _read_counts(tmp_path: Path, nodes: int) -> dict[str, int]:
+    """Rows and cells the streaming reader parses for ``kpixl report`` of a fresh workbook."""
+    from kpixl.xlsx import reader, sheetxml
+
+    plan = tmp_path / f"p{nodes}.yaml"
+    plan.write_text(plan_text(nodes), "utf-8")
+    wb = kpixl.build(plan, tmp_path / f"w{nodes}.xlsx", force=True)
+    counts = Counter[str]()
+    parse_row, cell = sheetxml.XmlSource._parse_row, sheetxml.XmlSource._cell
+
+    def row(self: Any, r: int, body: bytes, *rest: Any) -> None:
+        counts["rows"] += 1
+        parse_row(self, r, body, *rest)
+
+    def one(self: Any, *args: Any) -> None:
+        counts["cells"] += 1
+        cell(self, *args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sheetxml.XmlSource, "_parse_row", row)
+        mp.setattr(sheetxml.XmlSource, "_cell", one)
+        data = reader.read_workbook(wb, extras=False)
+    counts["nodes"] = len(data.plan.nodes)
+    counts["formulas"] = sum(1 for _ in _formula_cells(wb))
+    return dict(counts)
+
+
+def _formula_cells(path: Path) -> Iterator[None]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                yield from (None for _ in range(zf.read(name).count(b"<f>")))
+
+
+def test_reader_parses_the_rows_it_needs_linearly(tmp_path: Path) -> None:
+    a, b, c = (_read_counts(tmp_path, n) for n in NODES)
+    assert_linear("rows parsed by the reader", (a["rows"], b["rows"], c["rows"]))
+    assert_linear("cells parsed by the reader", (a["cells"], b["cells"], c["cells"]))
+    got = (a, b, c)
+    for g in got:  # an act_ and an ovr_ row per node, the inputs, _kpixl and the two tables
+        assert g["rows"] < 3 * g["nodes"] + 200, g
+        assert g["cells"] < g["formulas"] / 2, g  # the formula grids stay unparsed

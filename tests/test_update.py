@@ -389,7 +389,7 @@ def test_a_pdca_table_beyond_the_cell_limit_is_refused(tmp_path: Path, monkeypat
     book[PDCA_SHEET]["Z4"] = "note"  # 5 rows x 10 columns: over a limit of 40 cells
     book.save(wb)
     before = wb.read_bytes()
-    monkeypatch.setattr("kpixl.xlsx.reader.MAX_TABLE_CELLS", 40)
+    monkeypatch.setattr("kpixl.xlsx.readtables.MAX_TABLE_CELLS", 40)
     with pytest.raises(WorkbookError, match=r"w\.xlsx: sheet 'PDCA記録' spans 5 rows x 10 "
                        r"columns; kpixl copies at most 40 cells of the PDCA table \(delete the "
                        r"far-away cells\)"):
@@ -625,3 +625,28 @@ def test_cli_update_prints_what_moved(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "actual inquiries 2026-04 = 70 (no such KPI in the plan)" in out
     assert main(["report", str(wb), "--format", "json"]) == 0
     assert '"asof": 1' in capsys.readouterr().out
+
+
+def test_update_streams_the_month_grids_with_the_carried_entries(tmp_path: Path,
+                                                                 monkeypatch: Any) -> None:
+    """The month grids reach the writer a block of rows at a time, as in a build, with the
+    carried actuals and overrides already in their cells."""
+    from kpixl.xlsx.writer import WorkbookWriter
+
+    wb = fill(build(SEED, tmp_path / "w.xlsx"), actuals={("orders", 0): 3},
+              overrides={("orders", 2): 9})
+    held: dict[str, list[int]] = {}
+    rows = WorkbookWriter.rows
+
+    def spy(self: Any, sheet: Any, below: int) -> None:
+        held.setdefault(sheet.name, []).append(len(sheet.cells))
+        rows(self, sheet, below)
+
+    monkeypatch.setattr(WorkbookWriter, "rows", spy)
+    update(SEED, wb, backup=False)
+    nodes = len(load(SEED).nodes)
+    assert set(held) == {"月次目標", "実績管理"} or set(held) == {"Monthly Targets", "Tracking"}
+    assert all(len(calls) > nodes for calls in held.values())  # a block per KPI, then the rest
+    got = read_workbook(wb)
+    assert got.entered() == {("orders", got.labels[0]): 3.0}
+    assert got.entered("override") == {("orders", got.labels[2]): 9.0}

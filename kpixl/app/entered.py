@@ -26,15 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from kpixl.errors import KpixlError, WorkbookError
+from kpixl.layout.contract import KFS_COLUMNS, META_SHEET, PDCA_COLUMNS, TABLE_TOP
 from kpixl.layout.core import WorkbookLayout
-from kpixl.xlsx.reader import (
-    KFS_COLUMNS,
-    META_SHEET,
-    PDCA_COLUMNS,
-    TABLE_TOP,
-    WorkbookData,
-    same_value,
-)
+from kpixl.xlsx.reader import WorkbookData, same_value
 from kpixl.xlsx.typed import Expected, TypedCell
 
 __all__ = ["carry_typed", "entered", "refuse_entered", "typed"]
@@ -60,12 +54,12 @@ def _expected(layout: WorkbookLayout) -> dict[str, Expected]:
 
 
 def _layout_of(data: WorkbookData, plan: Any) -> WorkbookLayout:
-    from kpixl.app.update import _controls
+    from kpixl.app.update_sheets import add_controls_again
     from kpixl.engine.solve import solve
     from kpixl.layout import build_layout
 
     layout = build_layout(solve(plan))
-    _controls(layout, data, plan, data.path)
+    add_controls_again(layout, data, plan, data.path)
     return layout
 
 
@@ -156,7 +150,7 @@ def refuse_entered(target: Path, *, force: bool, locale: str = "en",
 
 
 def carry_typed(layout: WorkbookLayout, data: WorkbookData, plan: Any,
-                res: Any) -> list[Lost]:
+                res: Any, *, streamed: set[str] = frozenset()) -> list[Lost]:  # type: ignore[assignment]
     """Place the typed cells of ``data``'s workbook in the new ``layout`` where kpixl puts
     nothing (same sheet, same cell), as text or a number, never as a formula; return Unplaced
     data rows for the rest (a formula typed into an input cell, a cell kpixl now uses, a cell of
@@ -181,12 +175,15 @@ def carry_typed(layout: WorkbookLayout, data: WorkbookData, plan: Any,
         value = t.value
         if t.formula and isinstance(value, str) and not value.startswith("="):
             value = "=" + value
-        if t.formula or t.moved or sheet is None or (t.row, t.col) in sheet.cells:
+        if (t.formula or t.moved or sheet is None or sheet.name in streamed
+                or (t.row, t.col) in sheet.cells):
             why = ("a formula typed into an input cell; kpixl keeps numbers only: type its "
                    "result, or put the value into the plan" if t.in_input else
                    "a formula typed on a kpixl sheet, kept as text" if t.formula else
                    "typed where rows were inserted; its place in the new workbook is not "
-                   "known" if t.moved else "kpixl now uses this cell")
+                   "known" if t.moved else
+                   "typed on a month grid, which kpixl writes anew row by row"
+                   if sheet is not None and sheet.name in streamed else "kpixl now uses this cell")
             lost.append(("cell", t.where, "", value, why))
             res.unplaced.append(f"cell {t.where} = {value!r} ({why})")
             continue

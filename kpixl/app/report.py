@@ -104,7 +104,7 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
     from kpixl.engine.solve import solve
     from kpixl.xlsx.reader import read_workbook
 
-    data = read_workbook(Path(path))
+    data = read_workbook(Path(path), extras=False)  # no user sheets: a report needs none
     plan = workbook_plan(data)
     if asof is not None and not 0 <= asof <= plan.months:
         raise KpixlError(f"--asof must be within 0..{plan.months}, got {asof}")

@@ -8,8 +8,10 @@ from kpixl._version import __version__
 from kpixl.engine.solve import Solution
 from kpixl.layout import sheets_lists, sheets_plan, sheets_track
 from kpixl.layout.context import STREAMED, Context
+from kpixl.layout.contract import META_SHEET
 from kpixl.layout.core import Cell, CellRef, Chart, RangeRef, Sheet, SheetSink, WorkbookLayout
 from kpixl.layout.labels import sheet_name
+from kpixl.layout.placing import Entries, Placer
 from kpixl.layout.styles import build_styles
 from kpixl.model import Plan
 
@@ -23,7 +25,7 @@ TABS = ("guide", "inputs", "tree", "funnel", "monthly", "tracking", "dashboard",
 
 
 def tabs(plan: Plan) -> list[str]:
-    return [*(sheet_name(key, plan.locale) for key in TABS), sheets_lists.META_SHEET]
+    return [*(sheet_name(key, plan.locale) for key in TABS), META_SHEET]
 
 
 def streamed_sheets(plan: Plan) -> list[str]:
@@ -34,7 +36,8 @@ def build_layout(solution: Solution, *,
                  actuals: Mapping[str, Sequence[float | None]] | None = None,
                  overrides: Mapping[str, Sequence[float | None]] | None = None,
                  asof: int | None = None,
-                 sink: SheetSink | None = None) -> WorkbookLayout:
+                 sink: SheetSink | None = None,
+                 entries: Entries | None = None) -> WorkbookLayout:
     """Describe the whole workbook for a solved plan.
 
     ``actuals``/``overrides``/``asof`` are what the input cells will hold (``kpixl update``
@@ -45,19 +48,26 @@ def build_layout(solution: Solution, *,
     (a :class:`kpixl.xlsx.writer.WorkbookWriter` writes them and empties their cells); the later
     sheets only refer to their positions. The layout's ``styles`` then cover the other sheets'
     cells only.
+
+    ``entries`` (defined name -> values) are placed into the input cells of those names as the
+    sheets are laid out, streamed ones included (:class:`kpixl.layout.placing.Placer`).
     """
+    names: dict[str, str] = {}
+    placer = None if entries is None else Placer(entries, names, sink)
     ctx = Context(plan=solution.plan, solution=solution, actuals=actuals, overrides=overrides,
-                  asof=asof, sink=sink)
+                  asof=asof, sink=placer or sink, names=names)
     # built in this order (not the tab order): later sheets refer to the cells of earlier ones
     built = {"guide": sheets_plan.guide(ctx), "inputs": sheets_plan.inputs(ctx),
              "tree": sheets_plan.tree(ctx), "monthly": sheets_track.monthly(ctx),
              "tracking": sheets_track.tracking(ctx), "funnel": sheets_plan.funnel(ctx),
              "dashboard": sheets_lists.dashboard(ctx), "smart": sheets_lists.smart(ctx),
              "kfs": sheets_lists.kfs(ctx), "pdca": sheets_lists.pdca(ctx)}
-    if sink is not None:
+    if ctx.sink is not None:
         for key in STREAMED:
-            sink.done(built[key])
+            ctx.sink.done(built[key])
     sheets = [*(built[key] for key in TABS), sheets_lists.meta(ctx)]
+    if placer is not None:
+        placer.place_rest(sheets)
     plan = solution.plan
     keys = {c.style for s in sheets for c in s.cells.values()}
     keys |= {"good", "warn", "bad"}

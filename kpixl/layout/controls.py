@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kpixl.engine.smart import LETTERS
+from kpixl.layout.contract import XLWINGS_CONF
 from kpixl.layout.core import Cell, CellRef, Sheet, WorkbookLayout
 from kpixl.layout.labels import sheet_name
 from kpixl.layout.styles import build_styles
@@ -60,7 +61,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
 NAMES = {"action": "action", "csv": "action_csv", "reason": "action_reason",
          "result": "action_result"}
 MACRO = "SampleCall"  # the macro of xlwings' quickstart VBA project: import <book>; <book>.main()
-CONF_SHEET = "xlwings.conf"
+CONF_SHEET = XLWINGS_CONF
 UDF_MODULE = "kpixl.xl.functions"
 
 _TEXT = {

@@ -8,16 +8,23 @@ from kpixl._version import __version__
 from kpixl.engine import tracking as tr
 from kpixl.engine.smart import LETTERS, SmartResult, smart_checks
 from kpixl.layout.context import Context
+from kpixl.layout.contract import (
+    CHUNK,
+    FORMAT_VERSION,
+    INPUT_KEY,
+    KFS_HEADS,
+    KFS_STATUS_COL,
+    KFS_TABLE,
+    META_SHEET,
+    PDCA_DATE_COLS,
+    PDCA_HEADS,
+    PDCA_ROWS,
+    PDCA_TABLE,
+    TABLE_TOP,
+)
 from kpixl.layout.core import Chart, Sheet
 from kpixl.layout.gap_block import gap_block
 from kpixl.model.plan_dict import plan_sha256, plan_to_json
-
-META_SHEET = "_kpixl"
-TABLE_TOP = 2  # the KFS and PDCA tables: title, a blank row, then the header
-KFS_HEADS = ("id", "initiative", "linked", "owner", "due", "status", "description")
-PDCA_HEADS = ("date", "period", "kpi", "finding", "cause", "action", "owner", "due", "status")
-PDCA_ROWS = 60
-CHUNK = 30000  # characters per cell of the plan JSON (a cell holds at most 32,767)
 
 
 def _b(v: object) -> object:
@@ -177,15 +184,16 @@ def kfs(ctx: Context) -> Sheet:
         s.put(row, 2, ", ".join(plan.nodes[i].name for i in k.kpis), "cell")
         s.put(row, 3, k.owner, "cell")
         s.put(row, 4, k.due.isoformat() if k.due else "", "cell")
-        s.put(row, 5, k.status or None, "input")
+        s.put(row, KFS_STATUS_COL, k.status or None, "input")
         s.put(row, 6, k.description, "cell")
     last = max(row, top + 1)
     if row == top:
         for c in range(len(heads)):
-            s.put(last, c, None, "input" if c == 5 else "cell")
-    s.validations.append((s.range(top + 1, 5, last, 5), {"validate": "list", "source": options}))
+            s.put(last, c, None, "input" if c == KFS_STATUS_COL else "cell")
+    s.validations.append((s.range(top + 1, KFS_STATUS_COL, last, KFS_STATUS_COL),
+                          {"validate": "list", "source": options}))
     s.tables.append((s.range(top, 0, last, len(heads) - 1),
-                     {"name": "kpixl_kfs", "columns": [ctx.t(h) for h in heads]}))
+                     {"name": KFS_TABLE, "columns": [ctx.t(h) for h in heads]}))
     s.freeze = (top + 1, 0)
     s.protect = True
     return s
@@ -201,7 +209,7 @@ def pdca(ctx: Context) -> Sheet:
         s.put(top, i, ctx.t(key), "head")
     for r in range(top + 1, top + 1 + PDCA_ROWS):
         for c in range(len(heads)):
-            s.put(r, c, None, "input:date" if c in (0, 7) else "input")
+            s.put(r, c, None, "input:date" if c in PDCA_DATE_COLS else "input")
     last = top + PDCA_ROWS
     # drop-downs refer to ranges (a literal list is capped at 255 characters)
     assert ctx.node_ids is not None and ctx.month_labels is not None
@@ -212,24 +220,29 @@ def pdca(ctx: Context) -> Sheet:
     s.validations.append((s.range(top + 1, 8, last, 8),
                           {"validate": "list", "source": ctx.t("pdca_status_values").split(",")}))
     s.tables.append((s.range(top, 0, last, len(heads) - 1),
-                     {"name": "kpixl_pdca", "columns": [ctx.t(h) for h in heads]}))
+                     {"name": PDCA_TABLE, "columns": [ctx.t(h) for h in heads]}))
     s.freeze = (top + 1, 0)
     return s
 
 
 def meta(ctx: Context) -> Sheet:
-    """The machine-readable copy: format version, the plan as JSON, its hash, the inputs."""
+    """The machine-readable copy: format version, the plan as JSON, its hash, the inputs (split
+    shares and baselines with their cell in column C: kpixl.layout.contract)."""
     s = Sheet(META_SHEET, hidden=True)
     text = plan_to_json(ctx.plan)
     rows: list[tuple[str, object]] = [
-        ("format_version", 1),
+        ("format_version", FORMAT_VERSION),
         ("kpixl_version", __version__),
         ("plan_sha256", plan_sha256(ctx.plan)),
         ("plan_json_chunks", (len(text) + CHUNK - 1) // CHUNK),
     ]
     rows += [("plan_json", text[i:i + CHUNK]) for i in range(0, len(text), CHUNK)]
-    rows += [(f"input:{k}", json.dumps(v)) for k, v in ctx.inputs]
+    rows += [(f"{INPUT_KEY}{k}", json.dumps(v)) for k, v in ctx.inputs]
+    refs = {f"{INPUT_KEY}split:{k}:{op}": ref for (k, op), ref in ctx.share_refs.items()}
+    refs |= {f"{INPUT_KEY}baseline:{k}": ref for k, ref in ctx.baseline_refs.items()}
     for r, (k, v) in enumerate(rows):
         s.put(r, 0, k)
         s.put(r, 1, v)
+        if k in refs:
+            s.put(r, 2, str(refs[k]))
     return s

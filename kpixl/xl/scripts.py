@@ -37,9 +37,10 @@ from kpixl.engine.rounding import agree12
 from kpixl.engine.smart import LETTERS, smart_checks
 from kpixl.engine.tracking import window_target
 from kpixl.errors import KpixlError, WorkbookError
+from kpixl.layout.contract import PDCA_COLUMNS, TABLE_TOP
+from kpixl.layout.contract import TARGET_HISTORY as HISTORY  # carried by kpixl update
 from kpixl.layout.controls import ACTIONS, NAMES, SMART_FIRST_ROW, SMART_MARKS, action_key
 from kpixl.layout.labels import label, sheet_name
-from kpixl.layout.sheets_lists import PDCA_HEADS, TABLE_TOP
 from kpixl.xl.book import BookLike, Grid, XlwingsBook, cells_of
 from kpixl.xl.importing import import_actuals
 from kpixl.xl.state import State, is_number, read_state
@@ -48,10 +49,8 @@ from kpixl.xl.tables import append_table, find_sheet, month_text, spans
 __all__ = ["HISTORY", "VERSIONS", "import_actuals", "refresh_smart", "replan", "review", "run",
            "run_xlwings", "snapshot"]
 
-HISTORY = ("Target History", "目標履歴")  # the sheet kpixl.xlsx.reader carries over
 VERSIONS = ("Target Versions", "目標バージョン")
 PDCA_HEADER_ROW = TABLE_TOP  # 0-based: title, blank, header
-PDCA_COLUMNS = len(PDCA_HEADS)
 _PDCA_TEXT = (1, 2, 3, 4, 6, 8)  # month, KPI, finding, cause, owner, status: Text cells
 
 _HEAD = {

@@ -131,6 +131,19 @@ def _shift(row: list[tuple[int, Any]], cells: Expected, r0: int, named: list[int
     return best
 
 
+def _open(path: Path) -> Any:
+    import openpyxl
+
+    from kpixl.errors import WorkbookError
+
+    try:
+        return openpyxl.load_workbook(path)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise WorkbookError(f"{path}: is not a readable workbook ({type(exc).__name__}: "
+                            f"{first})") from None
+
+
 def typed_cells(path: Path, expected: Mapping[str, Expected], *,
                 skip_rows: Mapping[str, tuple[int, int | None]] | None = None,
                 names: Mapping[str, str] | None = None) -> list[TypedCell]:
@@ -139,8 +152,6 @@ def typed_cells(path: Path, expected: Mapping[str, Expected], *,
     KFS tables: from their header row down). ``names`` are the layout's defined names: where a
     person inserted rows, the names moved, and each row of the file is compared with the layout
     row it came from (the offset of the names that fits the row best)."""
-    from kpixl.xlsx.reader import _open
-
     wb = _open(path)
     out: list[TypedCell] = []
     try:

@@ -157,7 +157,10 @@ class _Formats(dict[str, Any]):
 class WorkbookWriter:
     """A workbook being written, for a layout that may arrive a few rows at a time.
 
-    The worksheets are created in tab order up front. A sheet named in ``streamed`` is written
+    The worksheets up to the last streamed one are created in tab order up front (XlsxWriter
+    adds worksheets in tab order only); the rest when :meth:`finish` gets the layout, in its
+    order, so a caller may add sheets after the streamed ones meanwhile (``kpixl update``
+    carries sheets a user added, placed before ``_kpixl``). A sheet named in ``streamed`` is written
     while it is laid out (the writer is its :class:`~kpixl.layout.core.SheetSink`): each block
     of finished rows goes straight to XlsxWriter's temporary file (``constant_memory`` for that
     worksheet only) and leaves the layout, so a company-wide plan never has its month grids
@@ -199,7 +202,8 @@ class WorkbookWriter:
                                                      "strings_to_urls": False,
                                                      "use_future_functions": False})
         self._formats = _Formats(self.wb, self._fallback)
-        for name in self._tabs:
+        last = max((i for i, n in enumerate(self._tabs) if n in self._streamed), default=-1)
+        for name in self._tabs[:last + 1]:
             self._add(name, streamed=name in self._streamed)
         return self
 
@@ -231,14 +235,16 @@ class WorkbookWriter:
         self._done.add(sheet.name)
 
     def finish(self, layout: WorkbookLayout, *, vba_project: bytes | None = None) -> None:
-        """Write every sheet not streamed yet, the names and properties; sheets the layout
-        gained after the writer started (the xlwings settings) go at the end."""
+        """Write every sheet not streamed yet, the names and properties; the sheets after the
+        streamed ones in the layout's order (with those it gained after the writer started:
+        the xlwings settings, sheets carried by an update)."""
         styles = layout.styles
         fallback = self._fallback
         self._formats.props = lambda key: styles[key] if key in styles else fallback(key)
         order = list(self._sheets)
-        extra = [s.name for s in layout.sheets if s.name not in self._sheets]
-        if [s.name for s in layout.sheets] != order + extra:
+        names = [s.name for s in layout.sheets]
+        extra = [n for n in names if n not in self._sheets]
+        if names != order + extra or [n for n in names if n in self._tabs] != self._tabs:
             raise ValueError("the layout's sheets are not in the writer's tab order")
         for name in extra:
             self._add(name, streamed=False)
