@@ -28,10 +28,11 @@ from typing import Any
 from kpixl.errors import KpixlError, WorkbookError
 from kpixl.layout.contract import KFS_COLUMNS, META_SHEET, PDCA_COLUMNS, TABLE_TOP
 from kpixl.layout.core import WorkbookLayout
+from kpixl.layout.placing import Notes
 from kpixl.xlsx.reader import WorkbookData, same_value
 from kpixl.xlsx.typed import Expected, TypedCell
 
-__all__ = ["carry_typed", "entered", "refuse_entered", "typed"]
+__all__ = ["carry_typed", "entered", "grid_notes", "refuse_entered", "typed"]
 
 Lost = tuple[Any, Any, Any, Any, Any]
 
@@ -149,41 +150,68 @@ def refuse_entered(target: Path, *, force: bool, locale: str = "en",
         raise WorkbookError(f"{target}: " + msg(key, locale, what=shown))
 
 
-def carry_typed(layout: WorkbookLayout, data: WorkbookData, plan: Any,
-                res: Any, *, streamed: set[str] = frozenset()) -> list[Lost]:  # type: ignore[assignment]
-    """Place the typed cells of ``data``'s workbook in the new ``layout`` where kpixl puts
-    nothing (same sheet, same cell), as text or a number, never as a formula; return Unplaced
-    data rows for the rest (a formula typed into an input cell, a cell kpixl now uses, a cell of
-    a sheet the new layout lacks), with the reason. ``res`` (an UpdateResult) gets one line per
-    sheet."""
+def _sheet_map(data: WorkbookData, plan: Any) -> dict[str, str]:
+    """Each kpixl sheet name of ``data``'s workbook -> its name in the new plan's language."""
     from kpixl.layout.labels import SHEETS, sheet_name
 
-    cells = typed(data)
-    if not cells:
-        return []
     to_new: dict[str, str] = {}
     for key, pair in SHEETS.items():
         for name in pair:
             if name not in to_new or name == sheet_name(key, data.plan.locale):
                 to_new[name] = sheet_name(key, plan.locale)
     to_new[data.pdca.sheet] = sheet_name("pdca", plan.locale)
+    return to_new
+
+
+def grid_notes(cells: Sequence[TypedCell], data: WorkbookData, plan: Any,
+               streamed: set[str]) -> Notes:
+    """The typed cells that belong on the streamed month grids, for the layout to place as the
+    rows stream (:class:`kpixl.layout.placing.Notes`)."""
+    from kpixl.layout.placing import Notes
+
+    to_new = _sheet_map(data, plan)
+    out: dict[str, dict[tuple[int, int], Any]] = {}
+    for t in cells:
+        name = to_new.get(t.sheet, t.sheet)
+        if name in streamed and not (t.formula or t.moved):
+            out.setdefault(name, {})[(t.row, t.col)] = t.value
+    return Notes(cells=out)
+
+
+def carry_typed(layout: WorkbookLayout, data: WorkbookData, plan: Any, res: Any, *,
+                cells: Sequence[TypedCell] | None = None, streamed: set[str] | None = None,
+                notes: Notes | None = None) -> list[Lost]:
+    """Place the typed cells of ``data``'s workbook in the new ``layout`` where kpixl puts
+    nothing (same sheet, same cell), as text or a number, never as a formula; return Unplaced
+    data rows for the rest (a formula typed into an input cell, a cell kpixl now uses, a cell of
+    a sheet the new layout lacks), with the reason. Cells of the ``streamed`` month grids were
+    placed by ``notes`` while the rows streamed. ``res`` (an UpdateResult) gets one line per
+    sheet."""
+    cells = typed(data) if cells is None else cells
+    streamed = streamed or set()
+    if not cells:
+        return []
+    to_new = _sheet_map(data, plan)
     sheets = {s.name: s for s in layout.sheets}
     lost: list[Lost] = []
-    placed: dict[str, int] = {}
+    placed: dict[str, int] = dict(notes.placed) if notes is not None else {}
+    clashed = {(s, r, c) for s, r, c, _ in notes.clashed} if notes is not None else set()
     for t in cells:
-        sheet = sheets.get(to_new.get(t.sheet, t.sheet))
+        name = to_new.get(t.sheet, t.sheet)
+        sheet = sheets.get(name)
         value = t.value
         if t.formula and isinstance(value, str) and not value.startswith("="):
             value = "=" + value
-        if (t.formula or t.moved or sheet is None or sheet.name in streamed
+        on_grid = name in streamed
+        if on_grid and not (t.formula or t.moved) and (name, t.row, t.col) not in clashed:
+            continue  # placed while the grid streamed
+        if (t.formula or t.moved or sheet is None or on_grid
                 or (t.row, t.col) in sheet.cells):
             why = ("a formula typed into an input cell; kpixl keeps numbers only: type its "
                    "result, or put the value into the plan" if t.in_input else
                    "a formula typed on a kpixl sheet, kept as text" if t.formula else
                    "typed where rows were inserted; its place in the new workbook is not "
-                   "known" if t.moved else
-                   "typed on a month grid, which kpixl writes anew row by row"
-                   if sheet is not None and sheet.name in streamed else "kpixl now uses this cell")
+                   "known" if t.moved else "kpixl now uses this cell")
             lost.append(("cell", t.where, "", value, why))
             res.unplaced.append(f"cell {t.where} = {value!r} ({why})")
             continue

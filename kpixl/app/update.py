@@ -216,26 +216,29 @@ def _write(data: WorkbookData, plan: Plan, merged: Plan, solution: Any, target: 
            now: dt.datetime | None) -> None:
     """Lay the new workbook out and write it as build does (the month grids streamed, the
     carried entries placed on the way), then the tables, sheets and backup."""
-    from kpixl.app.entered import carry_typed
+    from kpixl.app.entered import carry_typed, grid_notes, typed
     from kpixl.app.update_sheets import add_controls_again, add_sheets
     from kpixl.app.update_tables import carry_kfs, carry_pdca
     from kpixl.layout import build_layout, streamed_sheets, tabs
     from kpixl.layout.styles import build_styles
     from kpixl.xlsx.writer import WorkbookWriter
 
+    typed_cells = typed(data)  # notes and remarks a person typed on kpixl's sheets
+    streamed = set(streamed_sheets(merged))
+    notes = grid_notes(typed_cells, data, merged, streamed)
     with WorkbookWriter(target, tabs(merged), streamed=streamed_sheets(merged),
                         styles=lambda key: build_styles(merged, {key})[key]) as writer:
         layout = build_layout(solution, actuals=entries_rows(entries, ACTUAL),
                               overrides=entries_rows(entries, OVERRIDE), asof=asof, sink=writer,
-                              entries=entries)
+                              entries=entries, notes=notes)
         if merged is not plan:  # _kpixl records the plan file's own values
             layout.sheets = [_meta_sheet(plan) if s.name == META_SHEET else s
                              for s in layout.sheets]
         add_controls_again(layout, data, merged, target)
         lost += carry_pdca(layout, data, merged, res)
         lost += carry_kfs(layout, data, plan, merged, res, kfs_lost)
-        lost += carry_typed(layout, data, merged, res,  # notes, inserted rows (app.entered)
-                            streamed=set(streamed_sheets(merged)))
+        lost += carry_typed(layout, data, merged, res, cells=typed_cells, streamed=streamed,
+                            notes=notes)
         add_sheets(layout, data, merged, lost, res)
         if backup:
             res.backup = _backup(data.path, now)

@@ -11,7 +11,7 @@ from kpixl.layout.context import STREAMED, Context
 from kpixl.layout.contract import META_SHEET
 from kpixl.layout.core import Cell, CellRef, Chart, RangeRef, Sheet, SheetSink, WorkbookLayout
 from kpixl.layout.labels import sheet_name
-from kpixl.layout.placing import Entries, Placer
+from kpixl.layout.placing import Entries, Notes, Placer
 from kpixl.layout.styles import build_styles
 from kpixl.model import Plan
 
@@ -37,7 +37,8 @@ def build_layout(solution: Solution, *,
                  overrides: Mapping[str, Sequence[float | None]] | None = None,
                  asof: int | None = None,
                  sink: SheetSink | None = None,
-                 entries: Entries | None = None) -> WorkbookLayout:
+                 entries: Entries | None = None,
+                 notes: Notes | None = None) -> WorkbookLayout:
     """Describe the whole workbook for a solved plan.
 
     ``actuals``/``overrides``/``asof`` are what the input cells will hold (``kpixl update``
@@ -53,7 +54,8 @@ def build_layout(solution: Solution, *,
     sheets are laid out, streamed ones included (:class:`kpixl.layout.placing.Placer`).
     """
     names: dict[str, str] = {}
-    placer = None if entries is None else Placer(entries, names, sink)
+    placer = None if entries is None and notes is None else Placer(entries or {}, names, sink,
+                                                                    notes)
     ctx = Context(plan=solution.plan, solution=solution, actuals=actuals, overrides=overrides,
                   asof=asof, sink=placer or sink, names=names)
     # built in this order (not the tab order): later sheets refer to the cells of earlier ones

@@ -12,15 +12,37 @@ sheet is laid out. A value keeps the cell's style (an input style), so only the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from kpixl.layout.contract import parse_range
 from kpixl.layout.core import Sheet, SheetSink
 
-__all__ = ["Entries", "Placer"]
+__all__ = ["Entries", "Notes", "Placer"]
 
 Entries = Mapping[str, Sequence[Any]]
 """Defined name -> one value per cell of it, left to right then down (None: leave blank)."""
+
+
+@dataclass(kw_only=True)
+class Notes:
+    """Cells a person typed on the streamed month grids (``kpixl update``): sheet -> (row, col)
+    -> value. Each is put as text where the new layout has no cell, as its rows stream by;
+    ``clashed`` collects those whose cell kpixl now uses (sheet, row, col, value)."""
+
+    cells: dict[str, dict[tuple[int, int], Any]]
+    placed: dict[str, int] = field(default_factory=dict)
+    clashed: list[tuple[str, int, int, Any]] = field(default_factory=list)
+
+    def place(self, sheet: Sheet, below: int) -> None:
+        mine = self.cells.get(sheet.name)
+        for r, c in [rc for rc in (mine or {}) if rc[0] < below]:
+            v = mine.pop((r, c))  # type: ignore[union-attr]
+            if (r, c) in sheet.cells:
+                self.clashed.append((sheet.name, r, c, v))
+            else:
+                sheet.put(r, c, v, "text")
+                self.placed[sheet.name] = self.placed.get(sheet.name, 0) + 1
 
 
 class Placer:
@@ -29,11 +51,13 @@ class Placer:
     the rows on to ``sink`` (None: nothing streams, everything is placed at the end)."""
 
     def __init__(self, entries: Entries, names: Mapping[str, str],
-                 sink: SheetSink | None) -> None:
+                 sink: SheetSink | None, notes: Notes | None = None) -> None:
         self.pending = {k: v for k, v in entries.items() if any(x is not None for x in v)}
-        self.names, self.sink = names, sink
+        self.names, self.sink, self.notes = names, sink, notes
 
     def _place(self, sheet: Sheet, below: int) -> None:
+        if self.notes is not None:
+            self.notes.place(sheet, below)
         for name in list(self.pending):
             ref = self.names.get(name)
             if ref is None:
