@@ -83,8 +83,7 @@ def _funnel_name(plan: Any, f: Any) -> str:
     name = getattr(f, "name", None)  # the plan model gains ``Funnel.name`` with issue 16
     if name:
         return str(name)
-    return msg("report.funnel-default", plan.locale, first=plan.nodes[f.stages[0]].name,
-               last=plan.nodes[f.stages[-1]].name)
+    return f"{plan.nodes[f.stages[0]].name} → {plan.nodes[f.stages[-1]].name}"  # spec's default
 
 
 def _problem(plan: Any, p: Any) -> str:
