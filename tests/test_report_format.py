@@ -198,3 +198,21 @@ funnels:
     calls = next(x for x in funnel if x.startswith("架電数"))
     assert calls.split()[2:] == ["x", "3", "-"] and "300" not in calls  # no actuals: observed -
     assert next(x for x in funnel if x.startswith("受注件数")).split()[2:] == ["5.0%", "-"]
+
+
+def test_smart_warnings_show_rates_as_percents_and_kpis_by_name(tmp_path: Path) -> None:
+    plan = tmp_path / "rate.yaml"
+    plan.write_text("""kpixl: 1
+title: 率
+locale: ja
+period: {start: 2026-04, months: 12}
+kgi: orders
+kpis:
+  orders: {name: 受注件数, unit: 件, whole: true, target: 12, formula: deals * win_rate}
+  win_rate: {name: 受注率, unit: "%", value: 0.25, history: [0.2, 0.22]}
+  deals: {name: 商談数, unit: 件, whole: true}
+""", encoding="utf-8")
+    d = report_data(build(plan, tmp_path / "rate.xlsx", force=True))
+    (line,) = [s for s in d["smart"] if "SMART R" in s]
+    assert line.startswith("受注率: ") and "25.0%" in line and "22.0%" in line
+    assert "0.25" not in line and "kpis." not in line
