@@ -67,23 +67,10 @@ def _missing(plan: Any, leaves: Sequence[str], trk: Any) -> dict[str, list[str]]
 
 
 def _link_kind(plan: Any, rate: Any) -> str:
-    """``conversion`` when the link's other factor is a fraction (a ``%`` KPI, or a number in
-    [0, 1]), else ``multiplier`` (calls = leads x calls_per_lead): the spec's Funnels rule."""
-    from kpixl.engine import recipe as rc
+    """``conversion`` or ``multiplier``: the spec's Funnels rule, as the Funnel sheet applies it."""
+    from kpixl.layout.styles import link_numfmt
 
-    if isinstance(rate, rc.Kpi):
-        return "conversion" if plan.nodes[rate.id].is_rate else "multiplier"
-    if isinstance(rate, rc.Num):
-        return "conversion" if 0 <= rate.value <= 1 else "multiplier"
-    return "conversion"  # lower / upper of a formula that is not a product: a ratio of stages
-
-
-def _funnel_name(plan: Any, f: Any) -> str:
-    """The funnel's ``name``, else its first and last stage names (``問い合わせ → 受注件数``)."""
-    name = getattr(f, "name", None)  # the plan model gains ``Funnel.name`` with issue 16
-    if name:
-        return str(name)
-    return f"{plan.nodes[f.stages[0]].name} → {plan.nodes[f.stages[-1]].name}"  # spec's default
+    return "multiplier" if link_numfmt(plan, rate) == "mult" else "conversion"
 
 
 def _problem(plan: Any, p: Any) -> str:
@@ -102,6 +89,7 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
     from kpixl.engine.gap import attribute
     from kpixl.engine.smart import smart_checks
     from kpixl.engine.solve import solve
+    from kpixl.layout.labels import funnel_title
     from kpixl.layout.styles import node_numfmt, number_formats
     from kpixl.xlsx.reader import read_workbook
 
@@ -149,7 +137,7 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
                           "observed_rate": trk.observed[(lk.upper, lk.lower)],
                           "switch": evaluate_switch(acts[lk.upper], acts[lk.lower], a, lk.lag,
                                                     plan.locale)})
-        funnels.append({"id": f.id, "name": _funnel_name(plan, f), "stages": list(f.stages),
+        funnels.append({"id": f.id, "name": funnel_title(plan, f), "stages": list(f.stages),
                         "links": links, "confidence_level": f.confidence or plan.confidence,
                         "confidence": {s: counts[(f.id, s)] for s in f.stages
                                        if (f.id, s) in counts}})

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kpixl.model.plan import Funnel, Plan
+
 SHEETS = {
     "guide": ("Guide", "使い方"),
     "inputs": ("Inputs", "前提条件"),
@@ -106,13 +111,33 @@ _L: dict[str, tuple[str, str]] = {
     "planned_vs_goal": ("Planned differs from the goal by rounding",
                         "端数処理により目標と計画値が異なる"),
     "engine_value": ("engine value", "エンジン計算値"),
+    # -- issue 16: the workbook's look -----------------------------------------------------------
+    "multiplier_note": ("x N: a multiplier (N per unit of the stage above), not a conversion",
+                        "x N：転換率ではなく倍率（上の段階1件あたりN件）"),
+    "status_values": ("Not started,In progress,Done,On hold", "未着手,実施中,完了,保留"),
+    "input_cell": ("Input", "入力セル"),
+    "guide_sheets": ("Sheets", "シート"),
+    "guide_method": ("Method", "考え方"),
 }
+
+# Status words of the KFS and PDCA tables: one vocabulary (``status_values``). Words of earlier
+# workbooks (PDCA's 未対応/対応中, Open) mean the same states; readers map them with this table.
+OLD_STATUS_WORDS = {"未対応": "未着手", "対応中": "実施中", "Open": "Not started"}
 
 
 def label(key: str, locale: str, **fmt: object) -> str:
     en, ja = _L[key]
     text = ja if locale == "ja" else en
     return text.format(**fmt) if fmt else text
+
+
+def funnel_title(plan: Plan, funnel: Funnel) -> str:
+    """How sheets and reports title a funnel: its ``name``, else its first and last stage
+    names (``問い合わせ件数 → 受注件数``), never its id."""
+    name = getattr(funnel, "name", None)  # Funnel.name: the plan model gains it with issue 16
+    if name:
+        return str(name)
+    return f"{plan.nodes[funnel.stages[0]].name} → {plan.nodes[funnel.stages[-1]].name}"
 
 
 def sheet_name(key: str, locale: str) -> str:
