@@ -20,6 +20,7 @@ KFS_HEADS = ("id", "initiative", "linked", "owner", "due", "status", "descriptio
 PDCA_HEADS = ("date", "period", "kpi", "finding", "cause", "action", "owner", "due", "status")
 PDCA_ROWS = 60
 PDCA_TEXT_COLS = (3, 4, 5, 6)  # finding, cause, action, owner: long text, wrapped
+PDCA_ROW_HEIGHT = 46.0  # points: three lines of 10-point text
 CHUNK = 30000  # characters per cell of the plan JSON (a cell holds at most 32,767)
 CHART_PX = (530, 280)  # the writer's chart size (width, height) in pixels
 CHART_ROWS = 15  # rows per chart band: 280 px over 20-px rows is 14, one row to spare
@@ -196,7 +197,8 @@ def smart(ctx: Context) -> Sheet:
 def kfs(ctx: Context) -> Sheet:
     plan, s = ctx.plan, ctx.sheet("kfs")
     heads = KFS_HEADS
-    s.widths = {0: 14, 1: 30, 2: 30, 3: 18, 4: 12, 5: 14, 6: 50}
+    ids = max((len(k.id) for k in plan.kfs), default=0) + 2
+    s.widths = {0: max(14, ids), 1: 30, 2: 30, 3: 18, 4: 12, 5: 14, 6: 50}
     s.put(0, 0, plan.title, "title")
     top = TABLE_TOP
     for i, key in enumerate(heads):
@@ -231,12 +233,13 @@ def kfs(ctx: Context) -> Sheet:
 def pdca(ctx: Context) -> Sheet:
     plan, s = ctx.plan, ctx.sheet("pdca")
     heads = PDCA_HEADS
-    s.widths = {0: 12, 1: 10, 2: 20, 3: 36, 4: 36, 5: 36, 6: 16, 7: 12, 8: 12}
+    s.widths = {0: 12, 1: 10, 2: 20, 3: 40, 4: 30, 5: 40, 6: 16, 7: 12, 8: 12}
     s.put(0, 0, plan.title, "title")
     top = TABLE_TOP
     for i, key in enumerate(heads):
         s.put(top, i, ctx.t(key), "head")
     for r in range(top + 1, top + 1 + PDCA_ROWS):
+        s.heights[r] = PDCA_ROW_HEIGHT  # three wrapped lines show without cutting the text
         for c in range(len(heads)):
             s.put(r, c, None, "input:date" if c in (0, 7) else
                   "input_wrap" if c in PDCA_TEXT_COLS else "input")

@@ -8,63 +8,9 @@ import unicodedata
 from kpixl.engine.compute import confidence_counts, funnel_links, rate_value
 from kpixl.layout.context import Context
 from kpixl.layout.core import Sheet
-from kpixl.layout.labels import funnel_title, sheet_name
+from kpixl.layout.labels import GUIDE_TEXT, funnel_title, sheet_name
 from kpixl.layout.styles import link_numfmt, unit_label
 from kpixl.model import expr as ex
-
-GUIDE_TEXT = {
-    "en": {
-        "intro": "This workbook plans a goal (KGI), back-calculates the KPIs that drive it, "
-                 "splits them into monthly targets and tracks actuals. Every number is a live "
-                 "formula: change an input and everything recalculates.",
-        "inputs": "Type only in cells styled like this (yellow, blue text). Everything else is "
-                  "calculated and protected (no password).",
-        "method": [
-            "KGI: the final goal with a deadline. KPI tree: the KGI decomposed into drivers.",
-            "Funnel back-calculation: from the bottom target and stage rates, the counts needed "
-            "at each stage, rounded up stage by stage.",
-            "KFS: the initiatives that move a KPI. SMART: Specific, Measurable, Assignable, "
-            "Realistic, Time-related.",
-            "PDCA: enter actuals monthly on the Tracking sheet, check status and forecast, find "
-            "the cause, record actions on the PDCA sheet, re-plan with overrides.",
-        ],
-        "sheets": {
-            "inputs": "Goal, assumptions (rates, prices), seasonality, thresholds, as-of month.",
-            "tree": "The KPI tree: each KPI's target, unit, owner and formula.",
-            "funnel": "Funnel back-calculation: required counts, rates, carry-in, confidence.",
-            "monthly": "Monthly targets with quarter subtotals; override row to re-plan a month.",
-            "tracking": "Enter actuals here: YTD, achievement, status, forecast, catch-up.",
-            "dashboard": "KGI status, forecast, KPI summary and cumulative charts.",
-            "smart": "SMART check per KPI.",
-            "kfs": "Key success factors (initiatives) with owner, due date and status.",
-            "pdca": "PDCA log: findings, causes and actions per month.",
-        },
-    },
-    "ja": {
-        "intro": "このブックは最終目標（KGI）を立て、それを動かすKPIを逆算し、月次目標に配分して"
-                 "実績を管理します。すべての数値は数式で連動しており、前提を変えると自動で再計算されます。",
-        "inputs": "入力するのはこの書式（黄色の背景・青字）のセルだけです。それ以外は計算セルで、"
-                  "シートは保護されています（パスワードなし）。",
-        "method": [
-            "KGI：期限のある最終目標。KPIツリー：KGIを構成要素（ドライバー）に分解したもの。",
-            "ファネル逆算：最終段階の目標と各段階の転換率から、各段階の必要数を段階ごとに切り上げて求めます。",
-            "KFS：KPIを動かす成功要因（施策）。SMART：具体的・測定可能・担当明確・現実的・期限あり。",
-            "PDCA：実績管理シートに毎月実績を入力し、状況と着地見込を確認、要因を特定し、"
-            "PDCA記録に改善策を残し、上書き行で目標を再設定します。",
-        ],
-        "sheets": {
-            "inputs": "目標値、前提（転換率・単価）、季節性、判定基準、締め月。",
-            "tree": "KPIツリー：各KPIの目標・単位・担当・計算式。",
-            "funnel": "ファネル逆算：必要数、転換率、期首までに必要な案件、確度別必要数。",
-            "monthly": "月次目標（四半期小計つき）。上書き行で月の目標を再設定できます。",
-            "tracking": "実績入力：累計、達成率、状況、着地見込、挽回目標。",
-            "dashboard": "KGIの状況と着地見込、KPI一覧、累計グラフ。",
-            "smart": "KPIごとのSMARTチェック。",
-            "kfs": "重要成功要因（施策）：担当・期限・状況。",
-            "pdca": "PDCA記録：月ごとの評価・要因・改善策。",
-        },
-    },
-}
 
 
 def guide(ctx: Context) -> Sheet:
@@ -190,7 +136,8 @@ def inputs(ctx: Context) -> Sheet:
         s.put(row, 1, ctx.t("baseline"), "head")
         for k, nd in bases:
             row += 1
-            s.put(row, 0, f"{nd.name} ({k})", "cell")
+            s.put(row, 0, f"{nd.name} ({k})", "cell_wrap")
+            s.heights[row] = wrapped_height(f"{nd.name} ({k})", 22)
             ref = s.put(row, 1, nd.baseline, f"input:{ctx.fmt(k)}")
             ctx.baseline_refs[k] = ref
             ctx.inputs.append((f"baseline:{k}", nd.baseline))
