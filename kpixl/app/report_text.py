@@ -130,7 +130,8 @@ def sections(d: dict[str, Any]) -> list[Section]:
     if g["gap"] is None:
         blocks.append(msg("report.nodata", loc))
     else:
-        rows = tuple(("　" * _depth(k, g["parent"]) + by[k]["name"], format_value(kgi, v, loc))
+        pad = "　" if loc == "ja" else "  "  # a full-width space lines up with CJK names
+        rows = tuple((pad * _depth(k, g["parent"]) + by[k]["name"], format_value(kgi, v, loc))
                      for k, v in g["shares"].items())
         blocks.append(Table(head=(msg("report.kpi", loc), msg("report.share", loc)), rows=rows))
         if g["cause"]:
