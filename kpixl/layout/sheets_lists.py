@@ -100,6 +100,7 @@ def dashboard(ctx: Context) -> Sheet:
         s.put(row, 2 + m, formula=str(ctx.month_labels.cell(m)),
               cached=plan.period.labels()[m], style="head")
     cats = s.range(row, 2, row, 1 + n)
+    data_top = row + 1
     for k, node_id in enumerate(charted):
         node, nt = plan.nodes[node_id], trk.nodes[node_id]
         erow, arow = ctx.effective_rows[node_id], f"act_{node_id}"
@@ -133,13 +134,15 @@ def dashboard(ctx: Context) -> Sheet:
             s.put(row, 2 + m, formula=f, cached="#N/A" if v is None else v,
                   style=f"muted:{ctx.fmt(node_id)}")
         a_range = s.range(row, 2, row, 1 + n)
-        # #N/A (no actual yet) makes the chart leave a gap; nobody should read it in a cell
-        s.cond_formats.append((a_range, {"type": "formula", "format": "invisible",
-                                         "criteria": f"=ISNA({a_range.cell(0).local})"}))
         anchor = (chart_top + CHART_ROWS * (k // 2), 1 if k % 2 == 0 else right)
         s.charts.append(Chart(title=title, categories=cats, anchor=anchor,
                               series=[(ctx.t("target"), t_range), (ctx.t("actual"), a_range)],
                               y_title=node.unit, title_cell=title_cell))
+    # #N/A (no actual yet) makes a chart leave a gap; nobody should read it in a cell: one rule
+    # over the whole chart-data block (the target rows are never #N/A)
+    block = s.range(data_top, 2, row, 1 + n)
+    s.cond_formats.append((block, {"type": "formula", "format": "invisible",
+                                   "criteria": f"=ISNA({block.cell(0).local})"}))
     s.protect = True
     return s
 
