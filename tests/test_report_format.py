@@ -216,3 +216,24 @@ kpis:
     (line,) = [s for s in d["smart"] if "SMART R" in s]
     assert line.startswith("受注率: ") and "25.0%" in line and "22.0%" in line
     assert "0.25" not in line and "kpis." not in line
+
+
+def test_html_report_renders_in_headless_chromium_with_tables_and_unit_axes(tmp_path: Path
+                                                                             ) -> None:
+    """The page as a real browser parses it: every section a table or list (no text dump), one
+    inline SVG chart per charted KPI, y-axis ticks in the KPI's format (千円), never ``1.25k``."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed")
+    import subprocess
+
+    plan = TEMPLATES / "field_sales.ja.yaml"
+    wb = fill(build(plan, tmp_path / "book.xlsx", force=True), actuals=_three_months(plan))
+    page = tmp_path / "report.html"
+    page.write_text(render(report_data(wb), "html"), encoding="utf-8")
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert "<pre" not in dom and dom.count("<table") >= 4 and dom.count("<svg") == 4
+    ticks = re.findall(r'text-anchor="end">([^<]*)</text>', dom)
+    assert ticks and all(re.fullmatch(r"-?[\d,]+(千円)?", t) for t in ticks), ticks
+    assert "1,080,000千円" in dom or any(t.endswith("千円") for t in ticks)
