@@ -366,7 +366,7 @@ writes the workbook. The tables below are generated from the field tables in
 `kpixl/model/schema.py`; the loader validates plans with the same tables and `kpixl schema`
 turns them into the JSON Schema for editor completion, so this page cannot drift from the code.
 The [method](method.md) explains what the keys are for; [getting started](getting-started.md)
-walks through a plan from template to workbook.
+walks through a plan from template to workbook. [日本語版](plan-format.ja.md)
 
 ## Example (the seed article's sales funnel: 12 orders a year)
 """,
@@ -379,7 +379,7 @@ kpixl はこのファイルから目標を逆算し、ブックを書き出し�
 ローダーの検証も、`kpixl schema` が出力する JSON Schema（エディタの補完用）も同じ定義を使うので、
 このページと実装が食い違うことはありません。
 手法そのものの説明は [手法の解説](method.ja.md) を、
-実際の手順は [はじめに](getting-started.ja.md) を参照してください。
+実際の手順は [はじめに](getting-started.ja.md) を参照してください。[English](plan-format.md)
 
 ## 例（元記事の営業ファネル：年間 12 件の受注）
 """,
@@ -535,14 +535,14 @@ _M: dict[str, tuple[str, str]] = {
         "and, for rates, the denominator. *Role* is how the plan uses the KPI: the KGI or "
         "another root with its target, an assumption with its value (an input cell), a derived "
         "KPI with its formula, or a lever whose target is back-calculated. Start a plan from a "
-        "template with `kpixl new TEMPLATE --lang en -o plan.yaml`.",
+        "template with `kpixl new TEMPLATE --lang en -o plan.yaml`. [日本語版](metrics.ja.md)",
         "組み込みテンプレート（`kpixl templates`）のすべての KPI の定義です。"
         "テンプレートファイル（`templates/*.ja.yaml`）から生成しています。"
         "「定義」には、何をどう数えるか（計算式と、率なら分母）を書いています。"
         "「役割」はプランの中での使われ方です。KGI などのルートは目標値、"
         "前提は値（ブックの入力セル）、計算は計算式を示し、逆算はその目標が逆算で決まる"
         "レバーです。テンプレートからプランを作るには "
-        "`kpixl new テンプレートID --lang ja -o plan.yaml` を実行します。",
+        "`kpixl new テンプレートID --lang ja -o plan.yaml` を実行します。[English](metrics.md)",
     ),
     "kpi": ("KPI", "KPI"),
     "id": ("id", "id"),

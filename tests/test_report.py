@@ -77,7 +77,7 @@ def test_report_applies_changed_inputs_and_asof(tmp_path: Path) -> None:
     by = {n["id"]: n for n in got["nodes"]}
     assert got["asof"] == 4 and by["deals"]["goal"] == 40  # 12 orders at 0.3
     assert report_data(wb, asof=2)["asof"] == 2
-    with pytest.raises(KpixlError, match=r"--asof must be within 0\.\.12"):
+    with pytest.raises(KpixlError, match=r"--asof は 0〜12 の範囲"):
         report_data(wb, asof=13)
 
 

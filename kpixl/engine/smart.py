@@ -82,7 +82,7 @@ def _realism(history: tuple[float, ...], baseline: float | None, target: float, 
     if direction == "up":
         best = max(past)
         if is_rate:
-            return (msg("smart_r.rate-above", locale, target=f"{target:.4g}", best=f"{best:.4g}")
+            return (msg("smart_r.rate-above", locale, target=f"{target:.1%}", best=f"{best:.1%}")
                     if target > best else None)
         if best > 0 and target > best * (1 + realism):
             return msg("smart_r.growth", locale, target=f"{target:,.10g}",
@@ -91,7 +91,7 @@ def _realism(history: tuple[float, ...], baseline: float | None, target: float, 
         return None
     best = min(past)
     if is_rate:
-        return (msg("smart_r.rate-below", locale, target=f"{target:.4g}", best=f"{best:.4g}")
+        return (msg("smart_r.rate-below", locale, target=f"{target:.1%}", best=f"{best:.1%}")
                 if target < best else None)
     if best > 0 and target < best * (1 - realism):
         return msg("smart_r.cut", locale, target=f"{target:,.10g}",

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kpixl.model.plan import Funnel, Plan
+
 SHEETS = {
     "guide": ("Guide", "使い方"),
     "inputs": ("Inputs", "前提条件"),
@@ -93,7 +98,7 @@ _L: dict[str, tuple[str, str]] = {
     "chart_data": ("Chart data (live: cumulative targets and actuals up to the as-of month)",
                    "グラフ用データ（締め月までの累計目標と累計実績）"),
     "check": ("Check", "チェック"),
-    "ok": ("OK", "OK"),
+    "ok": ("OK", "問題なし"),
     "initiative": ("Initiative", "施策"),
     "linked": ("Linked KPIs", "対象KPI"),
     "date": ("Date", "記入日"),
@@ -106,13 +111,33 @@ _L: dict[str, tuple[str, str]] = {
     "planned_vs_goal": ("Planned differs from the goal by rounding",
                         "端数処理により目標と計画値が異なる"),
     "engine_value": ("engine value", "エンジン計算値"),
+    # -- issue 16: the workbook's look -----------------------------------------------------------
+    "multiplier_note": ("x N: a multiplier (N per unit of the stage above), not a conversion",
+                        "x N：転換率ではなく倍率（上の段階1件あたりN件）"),
+    "status_values": ("Not started,In progress,Done,On hold", "未着手,実施中,完了,保留"),
+    "input_cell": ("Input", "入力セル"),
+    "guide_sheets": ("Sheets", "シート"),
+    "guide_method": ("Method", "考え方"),
 }
+
+# Status words of the KFS and PDCA tables: one vocabulary (``status_values``). Words of earlier
+# workbooks (PDCA's 未対応/対応中, Open) mean the same states; readers map them with this table.
+OLD_STATUS_WORDS = {"未対応": "未着手", "対応中": "実施中", "Open": "Not started"}
 
 
 def label(key: str, locale: str, **fmt: object) -> str:
     en, ja = _L[key]
     text = ja if locale == "ja" else en
     return text.format(**fmt) if fmt else text
+
+
+def funnel_title(plan: Plan, funnel: Funnel) -> str:
+    """How sheets and reports title a funnel: its ``name``, else its first and last stage
+    names (``問い合わせ件数 → 受注件数``), never its id."""
+    name = getattr(funnel, "name", None)  # Funnel.name: the plan model gains it with issue 16
+    if name:
+        return str(name)
+    return f"{plan.nodes[funnel.stages[0]].name} → {plan.nodes[funnel.stages[-1]].name}"
 
 
 def sheet_name(key: str, locale: str) -> str:
@@ -122,3 +147,59 @@ def sheet_name(key: str, locale: str) -> str:
 
 def status_labels(locale: str) -> tuple[str, str, str]:
     return tuple(label(k, locale) for k in ("on_track", "at_risk", "off_track"))  # type: ignore[return-value]
+
+
+# The Guide sheet's prose (kpixl.layout.sheets_plan.guide)
+GUIDE_TEXT = {
+    "en": {
+        "intro": "This workbook plans a goal (KGI), back-calculates the KPIs that drive it, "
+                 "splits them into monthly targets and tracks actuals. Every number is a live "
+                 "formula: change an input and everything recalculates.",
+        "inputs": "Type only in cells styled like this (yellow, blue text). Everything else is "
+                  "calculated and protected (no password).",
+        "method": [
+            "KGI: the final goal with a deadline. KPI tree: the KGI decomposed into drivers.",
+            "Funnel back-calculation: from the bottom target and stage rates, the counts needed "
+            "at each stage, rounded up stage by stage.",
+            "KFS: the initiatives that move a KPI. SMART: Specific, Measurable, Assignable, "
+            "Realistic, Time-related.",
+            "PDCA: enter actuals monthly on the Tracking sheet, check status and forecast, find "
+            "the cause, record actions on the PDCA sheet, re-plan with overrides.",
+        ],
+        "sheets": {
+            "inputs": "Goal, assumptions (rates, prices), seasonality, thresholds, as-of month.",
+            "tree": "The KPI tree: each KPI's target, unit, owner and formula.",
+            "funnel": "Funnel back-calculation: required counts, rates, carry-in, confidence.",
+            "monthly": "Monthly targets with quarter subtotals; override row to re-plan a month.",
+            "tracking": "Enter actuals here: YTD, achievement, status, forecast, catch-up.",
+            "dashboard": "KGI status, forecast, KPI summary and cumulative charts.",
+            "smart": "SMART check per KPI.",
+            "kfs": "Key success factors (initiatives) with owner, due date and status.",
+            "pdca": "PDCA log: findings, causes and actions per month.",
+        },
+    },
+    "ja": {
+        "intro": "このブックは最終目標（KGI）を立て、それを動かすKPIを逆算し、月次目標に配分して"
+                 "実績を管理します。すべての数値は数式で連動しており、前提を変えると自動で再計算されます。",
+        "inputs": "入力するのはこの書式（黄色の背景・青字）のセルだけです。それ以外は計算セルで、"
+                  "シートは保護されています（パスワードなし）。",
+        "method": [
+            "KGI：期限のある最終目標。KPIツリー：KGIを構成要素（ドライバー）に分解したもの。",
+            "ファネル逆算：最終段階の目標と各段階の転換率から、各段階の必要数を段階ごとに切り上げて求めます。",
+            "KFS：KPIを動かす成功要因（施策）。SMART：具体的・測定可能・担当明確・現実的・期限あり。",
+            "PDCA：実績管理シートに毎月実績を入力し、状況と着地見込を確認、要因を特定し、"
+            "PDCA記録に改善策を残し、上書き行で目標を再設定します。",
+        ],
+        "sheets": {
+            "inputs": "目標値、前提（転換率・単価）、季節性、判定基準、締め月。",
+            "tree": "KPIツリー：各KPIの目標・単位・担当・計算式。",
+            "funnel": "ファネル逆算：必要数、転換率、期首までに必要な案件、確度別必要数。",
+            "monthly": "月次目標（四半期小計つき）。上書き行で月の目標を再設定できます。",
+            "tracking": "実績入力：累計、達成率、状況、着地見込、挽回目標。",
+            "dashboard": "KGIの状況と着地見込、KPI一覧、累計グラフ。",
+            "smart": "KPIごとのSMARTチェック。",
+            "kfs": "重要成功要因（施策）：担当・期限・状況。",
+            "pdca": "PDCA記録：月ごとの評価・要因・改善策。",
+        },
+    },
+}

@@ -22,9 +22,34 @@ from kpixl.layout.contract import (
     PDCA_TABLE,
     TABLE_TOP,
 )
-from kpixl.layout.core import Chart, Sheet
+from kpixl.layout.core import Chart, RangeRef, Sheet
 from kpixl.layout.gap_block import gap_block
+from kpixl.layout.labels import OLD_STATUS_WORDS
+from kpixl.layout.sheets_plan import wrapped_height
 from kpixl.model.plan_dict import plan_sha256, plan_to_json
+
+PDCA_TEXT_COLS = (3, 4, 5, 6)  # finding, cause, action, owner: long text, wrapped
+PDCA_ROW_HEIGHT = 46.0  # points: three lines of 10-point text
+CHART_PX = (530, 280)  # the writer's chart size (width, height) in pixels
+CHART_ROWS = 15  # rows per chart band: 280 px over 20-px rows is 14, one row to spare
+DEFAULT_WIDTH = 8.43  # Excel's default column width (characters)
+
+
+def column_px(width: float) -> int:
+    """Pixels of a column ``width`` characters wide, as Excel (and XlsxWriter's anchors) count
+    them: 7 px a character plus 5 px of padding (12 px a character below one)."""
+    return int(width * 12 + 0.5) if width < 1 else int(width * 7 + 0.5) + 5
+
+
+def right_chart_col(widths: dict[int, float], first: int = 1, gap_px: int = 10) -> int:
+    """The column where the right-hand chart of a band starts: the first column past the left
+    chart's full width (from ``first``) plus a gap. A chart is anchored to cells (it moves and
+    sizes with them), so the two never overlap however the columns are later resized."""
+    col, px = first, 0
+    while px < CHART_PX[0] + gap_px:
+        px += column_px(widths.get(col, DEFAULT_WIDTH))
+        col += 1
+    return col
 
 
 def _b(v: object) -> object:
@@ -68,17 +93,22 @@ def dashboard(ctx: Context) -> Sheet:
     charted = list(dict.fromkeys(charted))
     row += 2
     chart_top = row
-    chart_h = 15
-    row = chart_top + chart_h * ((len(charted) + 1) // 2) + 1
+    row = chart_top + CHART_ROWS * ((len(charted) + 1) // 2) + 1
+    # chart-data columns wide enough for the widest cumulative value (no ###)
+    n = plan.months
+    wide = ctx.width_for([abs(sol.nodes[k].total) for k in charted], charted)
+    for c in range(2, 2 + n):
+        s.widths[c] = max(s.widths.get(c, DEFAULT_WIDTH), wide)
+    right = right_chart_col(s.widths)
     s.put(row, 1, ctx.t("chart_data"), "section")
     row += 1
     s.put(row, 1, ctx.t("month"), "head")
-    n = plan.months
     assert ctx.month_labels is not None
     for m in range(n):
         s.put(row, 2 + m, formula=str(ctx.month_labels.cell(m)),
               cached=plan.period.labels()[m], style="head")
     cats = s.range(row, 2, row, 1 + n)
+    data_top = row + 1
     for k, node_id in enumerate(charted):
         node, nt = plan.nodes[node_id], trk.nodes[node_id]
         erow, arow = ctx.effective_rows[node_id], f"act_{node_id}"
@@ -112,10 +142,15 @@ def dashboard(ctx: Context) -> Sheet:
             s.put(row, 2 + m, formula=f, cached="#N/A" if v is None else v,
                   style=f"muted:{ctx.fmt(node_id)}")
         a_range = s.range(row, 2, row, 1 + n)
-        anchor = (chart_top + chart_h * (k // 2), 1 if k % 2 == 0 else 5)
+        anchor = (chart_top + CHART_ROWS * (k // 2), 1 if k % 2 == 0 else right)
         s.charts.append(Chart(title=title, categories=cats, anchor=anchor,
                               series=[(ctx.t("target"), t_range), (ctx.t("actual"), a_range)],
                               y_title=node.unit, title_cell=title_cell))
+    # #N/A (no actual yet) makes a chart leave a gap; nobody should read it in a cell: one rule
+    # over the whole chart-data block (the target rows are never #N/A)
+    block = s.range(data_top, 2, row, 1 + n)
+    s.cond_formats.append((block, {"type": "formula", "format": "invisible",
+                                   "criteria": f"=ISNA({block.cell(0).local})"}))
     s.protect = True
     return s
 
@@ -161,8 +196,11 @@ def smart(ctx: Context) -> Sheet:
             s.put(row, 2 + i, "✓" if r.ok else "!", "good" if r.ok else "warn")
             if not r.ok:
                 msgs.append(f"{r.letter}: {r.message}")
-        s.put(row, 7, "; ".join(msgs) or ctx.t("ok"), "cell")
+        text = "\n".join(msgs) or ctx.t("ok")
+        s.put(row, 7, text, "cell_wrap")
+        s.heights[row] = wrapped_height(text, 70)
     s.freeze = (3, 2)
+    s.print_title_rows = (2, 2)
     s.protect = True
     return s
 
@@ -170,22 +208,26 @@ def smart(ctx: Context) -> Sheet:
 def kfs(ctx: Context) -> Sheet:
     plan, s = ctx.plan, ctx.sheet("kfs")
     heads = KFS_HEADS
-    s.widths = {0: 14, 1: 30, 2: 30, 3: 18, 4: 12, 5: 14, 6: 50}
+    ids = max((len(k.id) for k in plan.kfs), default=0) + 2
+    s.widths = {0: max(14, ids), 1: 30, 2: 30, 3: 18, 4: 12, 5: 14, 6: 50}
     s.put(0, 0, plan.title, "title")
     top = TABLE_TOP
     for i, key in enumerate(heads):
         s.put(top, i, ctx.t(key), "head")
     row = top
-    options = ctx.t("kfs_status_values").split(",")
+    options = ctx.t("status_values").split(",")
     for k in plan.kfs:
         row += 1
+        linked = ("、" if ctx.locale == "ja" else ", ").join(plan.nodes[i].name for i in k.kpis)
         s.put(row, 0, k.id, "cell")
-        s.put(row, 1, k.name, "cell")
-        s.put(row, 2, ", ".join(plan.nodes[i].name for i in k.kpis), "cell")
-        s.put(row, 3, k.owner, "cell")
+        s.put(row, 1, k.name, "cell_wrap")
+        s.put(row, 2, linked, "cell_wrap")
+        s.put(row, 3, k.owner, "cell_wrap")
         s.put(row, 4, k.due.isoformat() if k.due else "", "cell")
-        s.put(row, KFS_STATUS_COL, k.status or None, "input")
-        s.put(row, 6, k.description, "cell")
+        s.put(row, KFS_STATUS_COL, OLD_STATUS_WORDS.get(k.status, k.status) or None, "input")
+        s.put(row, 6, k.description, "cell_wrap")
+        s.heights[row] = max(wrapped_height(k.name, 30), wrapped_height(linked, 30),
+                             wrapped_height(k.owner, 18), wrapped_height(k.description, 50))
     last = max(row, top + 1)
     if row == top:
         for c in range(len(heads)):
@@ -195,6 +237,7 @@ def kfs(ctx: Context) -> Sheet:
     s.tables.append((s.range(top, 0, last, len(heads) - 1),
                      {"name": KFS_TABLE, "columns": [ctx.t(h) for h in heads]}))
     s.freeze = (top + 1, 0)
+    s.print_title_rows = (top, top)
     s.protect = True
     return s
 
@@ -202,26 +245,32 @@ def kfs(ctx: Context) -> Sheet:
 def pdca(ctx: Context) -> Sheet:
     plan, s = ctx.plan, ctx.sheet("pdca")
     heads = PDCA_HEADS
-    s.widths = {0: 12, 1: 10, 2: 20, 3: 36, 4: 36, 5: 36, 6: 16, 7: 12, 8: 12}
+    s.widths = {0: 12, 1: 10, 2: 20, 3: 40, 4: 30, 5: 40, 6: 16, 7: 12, 8: 12}
     s.put(0, 0, plan.title, "title")
     top = TABLE_TOP
     for i, key in enumerate(heads):
         s.put(top, i, ctx.t(key), "head")
     for r in range(top + 1, top + 1 + PDCA_ROWS):
+        s.heights[r] = PDCA_ROW_HEIGHT  # three wrapped lines show without cutting the text
         for c in range(len(heads)):
-            s.put(r, c, None, "input:date" if c in PDCA_DATE_COLS else "input")
+            s.put(r, c, None, "input:date" if c in PDCA_DATE_COLS else
+                  "input_wrap" if c in PDCA_TEXT_COLS else "input")
     last = top + PDCA_ROWS
-    # drop-downs refer to ranges (a literal list is capped at 255 characters)
+    # drop-downs refer to ranges (a literal list is capped at 255 characters); the KPI list
+    # offers names: the SMART sheet's name column, beside its id column
     assert ctx.node_ids is not None and ctx.month_labels is not None
+    ids = ctx.node_ids
+    names = RangeRef(ids.sheet, ids.row0, ids.col0 + 1, ids.row1, ids.col1 + 1)
     s.validations.append((s.range(top + 1, 2, last, 2),
-                          {"validate": "list", "source": f"={ctx.node_ids}"}))
+                          {"validate": "list", "source": f"={names}"}))
     s.validations.append((s.range(top + 1, 1, last, 1),
                           {"validate": "list", "source": f"={ctx.month_labels}"}))
     s.validations.append((s.range(top + 1, 8, last, 8),
-                          {"validate": "list", "source": ctx.t("pdca_status_values").split(",")}))
+                          {"validate": "list", "source": ctx.t("status_values").split(",")}))
     s.tables.append((s.range(top, 0, last, len(heads) - 1),
                      {"name": PDCA_TABLE, "columns": [ctx.t(h) for h in heads]}))
     s.freeze = (top + 1, 0)
+    s.print_title_rows = (top, top)
     return s
 
 

@@ -8,62 +8,9 @@ import unicodedata
 from kpixl.engine.compute import confidence_counts, funnel_links, rate_value
 from kpixl.layout.context import Context
 from kpixl.layout.core import Sheet
-from kpixl.layout.labels import sheet_name
+from kpixl.layout.labels import GUIDE_TEXT, funnel_title, sheet_name
+from kpixl.layout.styles import link_numfmt, unit_label
 from kpixl.model import expr as ex
-
-GUIDE_TEXT = {
-    "en": {
-        "intro": "This workbook plans a goal (KGI), back-calculates the KPIs that drive it, "
-                 "splits them into monthly targets and tracks actuals. Every number is a live "
-                 "formula: change an input and everything recalculates.",
-        "inputs": "Type only in cells styled like this (yellow, blue text). Everything else is "
-                  "calculated and protected (no password).",
-        "method": [
-            "KGI: the final goal with a deadline. KPI tree: the KGI decomposed into drivers.",
-            "Funnel back-calculation: from the bottom target and stage rates, the counts needed "
-            "at each stage, rounded up stage by stage.",
-            "KFS: the initiatives that move a KPI. SMART: Specific, Measurable, Assignable, "
-            "Realistic, Time-related.",
-            "PDCA: enter actuals monthly on the Tracking sheet, check status and forecast, find "
-            "the cause, record actions on the PDCA sheet, re-plan with overrides.",
-        ],
-        "sheets": {
-            "inputs": "Goal, assumptions (rates, prices), seasonality, thresholds, as-of month.",
-            "tree": "The KPI tree: each KPI's target, unit, owner and formula.",
-            "funnel": "Funnel back-calculation: required counts, rates, carry-in, confidence.",
-            "monthly": "Monthly targets with quarter subtotals; override row to re-plan a month.",
-            "tracking": "Enter actuals here: YTD, achievement, status, forecast, catch-up.",
-            "dashboard": "KGI status, forecast, KPI summary and cumulative charts.",
-            "smart": "SMART check per KPI.",
-            "kfs": "Key success factors (initiatives) with owner, due date and status.",
-            "pdca": "PDCA log: findings, causes and actions per month.",
-        },
-    },
-    "ja": {
-        "intro": "このブックは最終目標（KGI）を立て、それを動かすKPIを逆算し、月次目標に配分して"
-                 "実績を管理します。すべての数値は数式で連動しており、前提を変えると自動で再計算されます。",
-        "inputs": "入力するのはこの書式（黄色の背景・青字）のセルだけです。それ以外は計算セルで、"
-                  "シートは保護されています（パスワードなし）。",
-        "method": [
-            "KGI：期限のある最終目標。KPIツリー：KGIを構成要素（ドライバー）に分解したもの。",
-            "ファネル逆算：最終段階の目標と各段階の転換率から、各段階の必要数を段階ごとに切り上げて求めます。",
-            "KFS：KPIを動かす成功要因（施策）。SMART：具体的・測定可能・担当明確・現実的・期限あり。",
-            "PDCA：実績管理シートに毎月実績を入力し、状況と着地見込を確認、要因を特定し、"
-            "PDCA記録に改善策を残し、上書き行で目標を再設定します。",
-        ],
-        "sheets": {
-            "inputs": "目標値、前提（転換率・単価）、季節性、判定基準、締め月。",
-            "tree": "KPIツリー：各KPIの目標・単位・担当・計算式。",
-            "funnel": "ファネル逆算：必要数、転換率、期首までに必要な案件、確度別必要数。",
-            "monthly": "月次目標（四半期小計つき）。上書き行で月の目標を再設定できます。",
-            "tracking": "実績入力：累計、達成率、状況、着地見込、挽回目標。",
-            "dashboard": "KGIの状況と着地見込、KPI一覧、累計グラフ。",
-            "smart": "KPIごとのSMARTチェック。",
-            "kfs": "重要成功要因（施策）：担当・期限・状況。",
-            "pdca": "PDCA記録：月ごとの評価・要因・改善策。",
-        },
-    },
-}
 
 
 def guide(ctx: Context) -> Sheet:
@@ -73,11 +20,12 @@ def guide(ctx: Context) -> Sheet:
     s.put(0, 1, ctx.plan.title, "title")
     s.put(1, 1, text["intro"], "wrap")
     s.merges.append((1, 1, 1, 2))
-    s.heights[1] = 34
-    s.put(3, 1, "Input" if ctx.locale == "en" else "入力セル", "input")
+    s.heights[1] = wrapped_height(str(text["intro"]), 24 + 90)
+    s.put(3, 1, ctx.t("input_cell"), "input")
     s.put(3, 2, text["inputs"], "wrap")
+    s.heights[3] = wrapped_height(str(text["inputs"]), 90)
     row = 5
-    s.put(row, 1, "Sheets" if ctx.locale == "en" else "シート", "section")
+    s.put(row, 1, ctx.t("guide_sheets"), "section")
     row += 1
     sheets: dict[str, str] = text["sheets"]  # type: ignore[assignment]
     for key, desc in sheets.items():
@@ -85,11 +33,11 @@ def guide(ctx: Context) -> Sheet:
         s.put(row, 2, desc, "cell")
         row += 1
     row += 1
-    s.put(row, 1, "Method" if ctx.locale == "en" else "考え方", "section")
+    s.put(row, 1, ctx.t("guide_method"), "section")
     for line in text["method"]:
         row += 1
         s.put(row, 2, line, "wrap")
-        s.heights[row] = 28
+        s.heights[row] = wrapped_height(line, 90)
     s.protect = True
     return s
 
@@ -121,19 +69,6 @@ def inputs(ctx: Context) -> Sheet:
         ctx.inputs.append((f"in_{key}", value))
         s.validations.append((s.range(row, 4, row, 4), {"validate": "decimal", "criteria": ">=",
                                                          "value": 0}))
-    # seasonality sits to the right of the tables, one narrow column per month
-    sc = 9
-    s.put(4, sc, ctx.t("seasonality"), "section")
-    labels = plan.period.labels()
-    for m in range(n):
-        s.put(5, sc + m, labels[m], "head")
-        s.put(6, sc + m, plan.weights[m], "input:weight")
-        s.widths[sc + m] = 9
-        ctx.inputs.append((f"in_seasonality[{m + 1}]", plan.weights[m]))
-    ctx.season = s.range(6, sc, 6, sc + n - 1)
-    ctx.name("in_seasonality", ctx.season)
-    s.validations.append((ctx.season, {"validate": "decimal", "criteria": ">=", "value": 0}))
-    s.widths[sc - 1] = 3
     row += 3
     s.put(row, 0, ctx.t("assumptions"), "section")
     row += 1
@@ -149,7 +84,7 @@ def inputs(ctx: Context) -> Sheet:
         kind = "kind_assumption" if node.kind == "assumption" else "kind_target"
         s.put(row, 0, node_id, "cell")
         s.put(row, 1, node.name, "cell")
-        s.put(row, 2, node.unit, "cell")
+        s.put(row, 2, unit_label(node, plan), "cell")
         s.put(row, 3, ctx.t(kind), "cell")
         ref = s.put(row, 4, given, f"input:{ctx.fmt(node_id)}")
         ctx.name(f"in_{node_id}", ref)
@@ -168,9 +103,11 @@ def inputs(ctx: Context) -> Sheet:
             rule = {}
         if rule:
             s.validations.append((s.range(row, 4, row, 4), rule))
-        s.put(row, 5, node.owner, "cell")
+        s.put(row, 5, node.owner, "cell_wrap")
         s.put(row, 6, node.due.isoformat() if node.due else "", "cell")
-        s.put(row, 7, node.description, "cell")
+        s.put(row, 7, node.description, "cell_wrap")
+        s.heights[row] = max(wrapped_height(node.description, 50),
+                             wrapped_height(node.owner, 18))
     splits = [(k, nd) for k, nd in plan.nodes.items() if nd.split]
     if splits:
         row += 2
@@ -199,10 +136,27 @@ def inputs(ctx: Context) -> Sheet:
         s.put(row, 1, ctx.t("baseline"), "head")
         for k, nd in bases:
             row += 1
-            s.put(row, 0, f"{nd.name} ({k})", "cell")
+            s.put(row, 0, f"{nd.name} ({k})", "cell_wrap")
+            s.heights[row] = wrapped_height(f"{nd.name} ({k})", 22)
             ref = s.put(row, 1, nd.baseline, f"input:{ctx.fmt(k)}")
             ctx.baseline_refs[k] = ref
             ctx.inputs.append((f"baseline:{k}", nd.baseline))
+    # seasonality last, a row of n weights (the contract's shape) under the tables' own columns:
+    # the sheet is no wider than its tables plus a few month columns, so it prints readable on
+    # one page width (split-share and baseline cells keep their rows: the reader finds them
+    # where this layout puts them, in old workbooks too)
+    row += 2
+    s.put(row, 0, ctx.t("seasonality"), "section")
+    labels = plan.period.labels()
+    for m in range(n):
+        s.put(row + 1, m, labels[m], "head")
+        s.put(row + 2, m, plan.weights[m], "input:weight")
+        s.widths.setdefault(m, 9)
+        ctx.inputs.append((f"in_seasonality[{m + 1}]", plan.weights[m]))
+    row += 2
+    ctx.season = s.range(row, 0, row, n - 1)
+    ctx.name("in_seasonality", ctx.season)
+    s.validations.append((ctx.season, {"validate": "decimal", "criteria": ">=", "value": 0}))
     s.freeze = (2, 0)
     s.protect = True
     return s
@@ -232,6 +186,15 @@ def tree_order(ctx: Context) -> list[tuple[str, int, bool]]:
 
 def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrapped_height(text: str, width: float, line: float = 14.0) -> float:
+    """Row height (points) for ``text`` wrapped in a column ``width`` characters wide: wide
+    (CJK) characters take two, 10-point text takes ``line`` points a line. Excel does not grow
+    a row for wrapped text it did not type itself, so the layout sets it."""
+    lines = sum(max(1, math.ceil(_display_width(part) / max(1.0, width - 1)))
+                for part in (text or "").split("\n"))
+    return line * lines + 4
 
 
 def formula_in_words(ctx: Context, node_id: str) -> str:
@@ -304,16 +267,17 @@ def tree(ctx: Context) -> Sheet:
             ref = s.put(row, c, formula=ctx.render(res.recipe), cached=res.total,
                         style=f"calc_bold:{fmt}")
             ctx.name(f"kpi_{n}", ref)
-        s.put(row, c + 1, node.unit, "cell")
+        s.put(row, c + 1, unit_label(node, plan), "cell")
         s.put(row, c + 2, ctx.t(f"kind_{res.role}"), "cell")
         if res.role == "root" and node.target is not None:
             s.put(row, c + 3, formula=f"in_{n}", cached=node.target, style=f"calc:{fmt}")
         else:
             s.put(row, c + 3, None, "cell")
         s.put(row, c + 4, formula_in_words(ctx, n), "cell")
-        s.put(row, c + 5, node.owner, "cell")
+        s.put(row, c + 5, node.owner, "cell_wrap")
         s.put(row, c + 6, node.due.isoformat() if node.due else "", "cell")
     s.freeze = (3, 0)
+    s.print_title_rows = (2, 2)
     s.protect = True
     return s
 
@@ -330,13 +294,14 @@ def funnel(ctx: Context) -> Sheet:
         s.put(row, 1, ctx.t("no_funnels"), "muted")
     for f in plan.funnels:
         c = f.confidence if f.confidence is not None else plan.confidence
-        s.put(row, 1, f.id, "section")
+        s.put(row, 1, funnel_title(plan, f), "section")
         row += 1
         heads = ["stage", "planned_rate", "observed_rate", "required", "carry_in"]
         for i, key in enumerate(heads):
             s.put(row, 1 + i, ctx.t(key), "head")
         if c is not None:
             s.put(row, 6, ctx.t("confidence_n", c=c), "head")
+        multipliers = False
         for k, stage in enumerate(f.stages):
             row += 1
             node, res = plan.nodes[stage], sol.nodes[stage]
@@ -348,9 +313,11 @@ def funnel(ctx: Context) -> Sheet:
                     rate: object = rate_value(sol, lk.rate)
                 except ZeroDivisionError:  # a ratio over a stage planned at 0
                     rate = ""
+                kind = link_numfmt(plan, lk.rate)  # pct, or mult (x 3) for a multiplier
+                multipliers |= kind == "mult"
                 s.put(row, 2, formula=f'IFERROR({ctx.render(lk.rate)},"")', cached=rate,
-                      style="calc:pct")
-                s.put(row, 3, formula=ctx.observed_formula(lk), style="calc:pct",
+                      style=f"calc:{kind}")
+                s.put(row, 3, formula=ctx.observed_formula(lk), style=f"calc:{kind}",
                       cached=_blank(ctx.tracking.observed[(lk.upper, lk.lower)]))
             else:
                 s.put(row, 2, None, "calc")
@@ -364,6 +331,9 @@ def funnel(ctx: Context) -> Sheet:
                 s.put(row, 5, None, "calc")
             if c is not None:
                 s.put(row, 6, counts.get((f.id, stage), ""), f"cell:{ctx.fmt(stage)}")
+        if multipliers:
+            row += 1
+            s.put(row, 1, ctx.t("multiplier_note"), "muted")
         if c is not None:
             row += 1
             s.put(row, 6, ctx.t("confidence_note"), "muted")

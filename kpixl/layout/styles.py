@@ -35,6 +35,11 @@ LOOKS: dict[str, dict[str, Any]] = {
     "label_end": {"bottom": 1, "left": 1, "right": 1, "border_color": "#D9D9D9",
                   "bg_color": "#F2F2F2"},
     "cell": {"border": 1, "border_color": "#D9D9D9"},
+    # long text (descriptions, KFS and owner names, PDCA notes): wrapped, read from the top
+    "cell_wrap": {"border": 1, "border_color": "#D9D9D9", "text_wrap": True, "valign": "top"},
+    "input_wrap": {"border": 1, "border_color": "#BF9000", "bg_color": INPUT_FILL,
+                   "font_color": INPUT_FONT, "locked": False, "text_wrap": True,
+                   "valign": "top"},
     "calc": {"border": 1, "border_color": "#D9D9D9", "locked": True},
     "calc_bold": {"border": 1, "border_color": "#D9D9D9", "bold": True, "bg_color": "#EAF1FB"},
     "sub": {"border": 1, "border_color": "#D9D9D9", "bg_color": "#F2F2F2", "italic": True},
@@ -53,6 +58,9 @@ LOOKS: dict[str, dict[str, Any]] = {
     "good": {"bg_color": "#C6EFCE", "font_color": "#006100"},
     "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+    # a chart-data cell holding #N/A (no actual yet: the chart leaves a gap) is written white on
+    # white by a conditional format, so a person never reads an error value there
+    "invisible": {"font_color": "#FFFFFF"},
 }
 
 MONEY_SYMBOL = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "KRW": "₩"}
@@ -77,11 +85,41 @@ def number_formats(plan: Plan) -> dict[str, str]:
         "pct": "0.0%",
         "count": "#,##0",
         "num": "#,##0.00",
+        # a funnel link through a multiplier (calls = leads x calls_per_lead): x 3, never 300%
+        "mult": '"x "General',
         "weight": "0.###",
         "month": "yyyy-mm" if plan.locale == "en" else 'yyyy"年"m"月"',
         "date": "yyyy-mm-dd",
         "int": "0",
     }
+
+
+def link_numfmt(plan: Plan, rate: object) -> str:
+    """The number-format key of a funnel link's planned rate (a
+    :class:`~kpixl.engine.compute.FunnelLink` ``rate`` recipe): ``pct`` for a conversion (the
+    other factor is a fraction: a ``%`` KPI, or a number in [0, 1]; or a ratio of stages), ``mult``
+    for a multiplier (calls = leads x calls_per_lead reads ``x 3``)."""
+    from kpixl.engine import recipe as rc
+
+    if isinstance(rate, rc.Kpi):
+        return "pct" if plan.nodes[rate.id].is_rate else "mult"
+    if isinstance(rate, rc.Num):
+        return "pct" if 0 <= rate.value <= 1 else "mult"
+    return "pct"
+
+
+def unit_label(node: Node, plan: Plan) -> str:
+    """The unit a person reads beside a node's cells: the one its number format shows.
+
+    With ``money_display: thousand`` the cells of a yen KPI read ``12,000千円``, so the unit
+    column says 千円 (not 円, which would invite typing 12000 for ¥12,000,000); in English the
+    suffix is K or M (``USD (K)``). Other units are the plan's text.
+    """
+    if node_numfmt(node, plan) != "money" or plan.money_display == "unit":
+        return node.unit
+    if plan.locale == "ja" and plan.currency == "JPY":
+        return {"thousand": "千円", "million": "百万円"}[plan.money_display]
+    return f"{node.unit} ({'K' if plan.money_display == 'thousand' else 'M'})"
 
 
 def node_numfmt(node: Node, plan: Plan) -> str:
