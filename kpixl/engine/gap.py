@@ -65,6 +65,7 @@ class Attribution:
         parent: child id -> parent id (the parent through which the node was first reached).
         unexplained: G - the sum of the leaf shares (None when G is None).
         lacking: leaf id -> the ids whose actuals would split it.
+        fractions: (split node, operand) -> the fraction of the node's share it receives.
     """
 
     gap: float | None
@@ -74,6 +75,8 @@ class Attribution:
     parent: Mapping[str, str]
     unexplained: float | None = None
     lacking: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    fractions: Mapping[tuple[str, str], float] = field(
+        default_factory=lambda: MappingProxyType({}))  # (split node, operand) -> fraction
 
 
 def linear_terms(expr: Expr, sign: int = 1) -> list[tuple[str, int]] | None:
@@ -214,4 +217,6 @@ def attribute(kgi: str, formulas: Mapping[str, Expr | None], determined: Set[str
     return Attribution(gap=gap, shares=MappingProxyType(shares), leaves=tuple(leaves),
                        cause=cause, parent=MappingProxyType(parent),
                        unexplained=unexplained(gap, leaf_sum),
-                       lacking=MappingProxyType(lacking))
+                       lacking=MappingProxyType(lacking),
+                       fractions=MappingProxyType({(x, c): f for x, sp in splits.items()
+                                                   if sp is not None for c, f in sp}))

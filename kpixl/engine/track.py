@@ -98,9 +98,9 @@ def _gap_figures(agg: str, act: Sequence[Cell], eff: Sequence[float], months: Se
         return None, None, False
     if link is not None:  # an observed rate
         lo, up = acts[link.lower], acts[link.upper]
-        num, k = _entered_sum(lo, months)
+        num, _k = _entered_sum(lo, months)
         den = _shifted_sum(up, months, link.lag)
-        a = num / den if k and den != 0 else None
+        a = num / den if den != 0 else None
         t = tr.over_months(eff, months, "mean")
         return a, t, all(lo[m - 1] is not None and up[m - 1] is not None for m in months)
     complete = all(act[m - 1] is not None for m in months)

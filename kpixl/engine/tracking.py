@@ -25,7 +25,6 @@ from kpixl.engine.periods import cumulative
 from kpixl.engine.rounding import excel_round, round_nearest, sheet_sub
 
 __all__ = [
-    "ASOF_COUNT_MAX",
     "achievement",
     "asof_from_input",
     "catch_up",
@@ -67,21 +66,27 @@ def last_entered(actuals: Sequence[Cell], upto: int | None = None) -> int:
     return max((m for m in range(1, end + 1) if actuals[m - 1] is not None), default=0)
 
 
-def asof_from_input(value: float | dt.date | None, start: dt.date, months: int) -> int | None:
+def asof_from_input(value: float | dt.date | dt.time | None, start: dt.date,
+                    months: int) -> int | None:
     """The count of closed months an as-of input means.
 
     A number up to :data:`ASOF_COUNT_MAX` is the count itself (0..n, for compatibility); a date
-    (or a date serial above it) names the last closed month: ``12 (year - y0) + month - m0 + 1``
-    months, clamped to 0..n (a month before the plan: 0; after it: n). Blank: None.
+    serial above it names the last closed month: ``12 (year - y0) + month - m0 + 1`` months,
+    clamped to 0..n (a month before the plan: 0; after it: n). Blank: None. A reader that turns
+    date-formatted cells into dates (openpyxl) hands a date or a time of day: it is taken back
+    to its serial first, so a count shown in the date-aware format still counts.
     """
     if value is None:
         return None
-    if isinstance(value, dt.date):
-        day = value.date() if isinstance(value, dt.datetime) else value
-    elif value <= ASOF_COUNT_MAX:
+    if isinstance(value, dt.time):
+        value = 0.0
+    elif isinstance(value, dt.date):
+        day0 = value.date() if isinstance(value, dt.datetime) else value
+        days = (day0 - _EPOCH).days
+        value = float(days - 1 if days <= 60 else days)  # the 1900 leap-year serials
+    if value <= ASOF_COUNT_MAX:
         return int(value)
-    else:
-        day = _EPOCH + dt.timedelta(days=int(value))
+    day = _EPOCH + dt.timedelta(days=int(value))
     k = (day.year - start.year) * 12 + day.month - start.month + 1
     return max(0, min(months, k))
 
