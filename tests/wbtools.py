@@ -229,6 +229,11 @@ def expected_names(plan: Plan, solution: Solution, sched: Mapping[str, NodeSched
             exp[f"in_{k}"] = node.value
         elif res.role == "root" and node.target is not None:
             exp[f"in_{k}"] = node.target
+        exp[f"missing_{k}"] = nt.missing
+        exp[f"gap_{k}"] = trk.gap.shares.get(k)
+    exp["kpixl_gap"] = trk.gap.gap
+    exp["kpixl_unexplained"] = trk.gap.unexplained
+    exp["kpixl_cause"] = trk.gap.cause or ""
     exp["in_seasonality"] = list(plan.weights)
     exp["in_on_track"] = plan.thresholds.on_track
     exp["in_at_risk"] = plan.thresholds.at_risk
@@ -237,8 +242,9 @@ def expected_names(plan: Plan, solution: Solution, sched: Mapping[str, NodeSched
 
 def exact_names(plan: Plan) -> set[str]:
     """Names whose engine value must match exactly: whole nodes' targets and the as-of month."""
-    out = {"asof"}
+    out = {"asof", "kpixl_cause"}
     for k, node in plan.nodes.items():
+        out.add(f"missing_{k}")
         if node.whole:
             out |= {f"kpi_{k}", f"tgt_{k}"}
     return out
