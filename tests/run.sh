@@ -5,7 +5,8 @@
 #
 # 1. Uses the active virtualenv, or creates/reuses .venv (python3 -m venv) in the project root.
 # 2. pip install -e '.[dev]'  (set KPIXL_SKIP_INSTALL=1 to skip when nothing changed).
-# 3. Installs LibreOffice Calc + fonts with apt-get when `soffice` is missing and we are root
+# 3. Installs LibreOffice Calc + fonts and Gnumeric (ssconvert, the second engine) with apt-get
+#    when `soffice` or `ssconvert` is missing and we are root
 #    (or `sudo -n` works); otherwise prints how to install it. Without LibreOffice the
 #    recalculation tests FAIL, unless KPIXL_ALLOW_NO_LIBREOFFICE=1 makes them skip.
 # 4. Runs `python -m pytest "$@"` and exits with pytest's exit code.
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export LC_ALL=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
 
-LO_PACKAGES=(libreoffice-calc-nogui fonts-noto-cjk fonts-crosextra-carlito poppler-utils)
+LO_PACKAGES=(libreoffice-calc-nogui fonts-noto-cjk fonts-crosextra-carlito poppler-utils gnumeric)
 APT_UPDATED=0
 
 note() { printf '\n[tests/run.sh] %s\n' "$*" >&2; }
@@ -69,7 +70,7 @@ if [[ "${KPIXL_SKIP_INSTALL:-0}" != 1 ]]; then
 fi
 
 # --- LibreOffice (the reference calculator) ---------------------------------------------
-if ! command -v soffice >/dev/null 2>&1; then
+if ! command -v soffice >/dev/null 2>&1 || ! command -v ssconvert >/dev/null 2>&1; then
     note "soffice not found: trying to install ${LO_PACKAGES[*]} (about 90 MB)"
     if ! apt_install "${LO_PACKAGES[@]}"; then
         note "could not install LibreOffice (needs root or passwordless sudo, and apt-get)." \

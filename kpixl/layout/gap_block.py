@@ -105,15 +105,17 @@ def gap_block(ctx: Context, s: Sheet, top: int) -> int:
             s.put(r, SPLIT_COL, formula=ft.gap_split(share[i], a, t, triples,
                                                      kind == "product"),
                   cached=1 if splits else 0, style="calc")
-            items: list[tuple[str, str]] = []
+            flags: dict[str, list[str]] = {}  # id -> its flags (named when one is 0)
             for c in ops:
                 lk = rates.get(c)
                 if lk is None:
-                    items.append((cells[c]["complete"], plan.nodes[c].name))
+                    flags.setdefault(c, []).append(cells[c]["complete"])
                 else:
                     for stage in (lk.upper, lk.lower):
-                        flag = f"MAX({cells[c]['complete']},{cells[stage]['complete']})"
-                        items.append((flag, plan.nodes[stage].name))
+                        flags.setdefault(stage, []).append(
+                            f"MAX({cells[c]['complete']},{cells[stage]['complete']})")
+            items = [(fl[0] if len(fl) == 1 else f"MIN({','.join(fl)})", plan.nodes[x].name)
+                     for x, fl in flags.items()]
             lacking = att.lacking.get(n) if _reached(att, rows, i) else None
             cached = (ctx.t("gap_enter") + "".join(plan.nodes[x].name + " " for x in lacking)
                       if lacking else "")
