@@ -49,7 +49,8 @@ def import_actuals(workbook: str | os.PathLike[str], csv_path: str | os.PathLike
         raise WorkbookError("\n".join([f"{path}: {len(clash)} cell(s) already hold a different "
                                        "actual; use --overwrite to replace them:",
                                        *(f"  {c}" for c in clash)]))
-    result = rebuild(data, data.plan, path, new_actuals=new, backup=False)
+    result = rebuild(data, data.plan, path, new_actuals=new, backup=False,
+                     freeze_closed=False)
     result.carried.insert(0, f"imported {len(new)} actual(s) from {Path(csv_path).name}"
                           + (f", replacing {len(clash)}" if clash else ""))
     return result

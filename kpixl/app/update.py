@@ -76,11 +76,13 @@ class UpdateResult:
     plan_won: list[str] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    frozen: list[str] = field(default_factory=list)  # what kpixl.app.freeze froze
 
     def lines(self) -> list[str]:
         out = [f"updated {self.path}"]
         if self.backup:
             out.append(f"backup: {self.backup}")
+        out += self.frozen
         for head, items in (("carried", self.carried), ("kept (changed in the workbook)",
                                                         self.kept),
                             ("plan wins", self.plan_won),
@@ -140,31 +142,36 @@ def _lost(row: tuple[Any, ...]) -> Lost:
     return (kind, node, label, value, note)
 
 
-def _meta_sheet(plan: Plan) -> Sheet:
-    """The ``_kpixl`` sheet recording ``plan`` as built (the plan file's own values)."""
+def _meta_sheet(plan: Plan, frozen: dict[str, list[float | None]] | None = None) -> Sheet:
+    """The ``_kpixl`` sheet recording ``plan`` as built (the plan file's own values) and the
+    frozen months written (:mod:`kpixl.app.freeze`)."""
+    from kpixl.app.freeze import frozen_inputs
     from kpixl.engine.solve import solve
     from kpixl.layout import sheets_lists, sheets_plan
     from kpixl.layout.context import Context
 
     ctx = Context(plan=plan, solution=solve(plan))
     sheets_plan.inputs(ctx)
+    ctx.inputs += frozen_inputs(frozen or {})
     return sheets_lists.meta(ctx)
 
 
 def _layout(solution: Any, acts: dict[str, list[Any]], ovrs: dict[str, list[Any]],
-            asof: int | None) -> WorkbookLayout:
+            asof: int | None, frozen: dict[str, list[float | None]] | None = None
+            ) -> WorkbookLayout:
     """The new layout; with tracking inputs when ``build_layout`` takes them (so cached values
     of formula cells match the carried actuals; else Excel recalculates on open:
     XlsxWriter sets ``fullCalcOnLoad``)."""
     from kpixl.layout import build_layout
 
-    return build_layout(solution, actuals=acts, overrides=ovrs, asof=asof)
+    return build_layout(solution, actuals=acts, overrides=ovrs, asof=asof, frozen=frozen)
 
 
 # -- the rebuild ----------------------------------------------------------------------------------
 def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
             new_actuals: dict[tuple[str, str], float] | None = None, backup: bool = True,
-            now: dt.datetime | None = None) -> UpdateResult:
+            now: dt.datetime | None = None, replan_closed: bool = False,
+            freeze_closed: bool = True) -> UpdateResult:
     """Write ``target`` from ``plan`` (the plan file) with everything ``data`` holds carried
     over; ``new_actuals`` ((node, YYYY-MM) -> value) are placed on top (actuals import)."""
     from kpixl.engine.solve import solve
@@ -225,7 +232,13 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
         lost.append(("asof", "in_asof", "", asof, f"the plan has {n} months"))
         res.unplaced.append(f"as-of month {asof} (the plan has {n} months)")
         asof = None
-    layout = _layout(solution, acts, ovrs, asof)
+    from kpixl.app.freeze import freeze, recorded_frozen
+
+    if freeze_closed:  # closed months keep their published targets (kpixl.app.freeze)
+        frozen, res.frozen = freeze(data, merged, replan=replan_closed)
+    else:  # the same plan (actuals import): the frozen months stay as they were
+        frozen = recorded_frozen(data.recorded, merged)
+    layout = _layout(solution, acts, ovrs, asof, frozen)
     for name, rows in (("act_", acts), ("ovr_", ovrs)):
         for node, values in rows.items():
             sheet, cells = _cells(layout, f"{name}{node}")
@@ -236,7 +249,8 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
         sheet, (rc,) = _cells(layout, "in_asof")
         _set(sheet, rc, asof)
         res.kept.append(f"in_asof = {asof}")
-    layout.sheets = [_meta_sheet(plan) if s.name == META_SHEET else s for s in layout.sheets]
+    layout.sheets = [_meta_sheet(plan, frozen) if s.name == META_SHEET else s
+                     for s in layout.sheets]
     _controls(layout, data, merged, target)
     lost += _pdca(layout, data, merged, res)
     lost += _kfs(layout, data, plan, merged, res, kfs_lost)
@@ -554,7 +568,7 @@ def _backup(path: Path, now: dt.datetime | None) -> Path:
 
 
 def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], *,
-           backup: bool = True) -> UpdateResult:
+           backup: bool = True, replan_closed: bool = False) -> UpdateResult:
     """Rebuild ``workbook`` from the plan file at ``plan_path``, carrying over what a user
     entered (module docstring). Raises PlanError or WorkbookError; nothing is written then."""
     from kpixl.model.loader import load
@@ -563,4 +577,4 @@ def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], 
     check_lock(path)
     plan = load(plan_path)
     data = read_workbook(path)
-    return rebuild(data, plan, path, backup=backup)
+    return rebuild(data, plan, path, backup=backup, replan_closed=replan_closed)
