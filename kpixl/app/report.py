@@ -21,6 +21,7 @@ from typing import Any
 
 from kpixl.engine import switch as sw
 from kpixl.errors import KpixlError
+from kpixl.messages import msg
 
 __all__ = ["FORMATS", "evaluate_switch", "render", "report", "report_data"]
 
@@ -80,26 +81,12 @@ def _g(x: float) -> str:
     return "-inf" if x == -math.inf else f"{x:.2f}"
 
 
-def _missing(plan: Any, leaves: Sequence[str], trk: Any) -> dict[str, list[str]]:
-    """Leaves with a formula that stayed whole because operands have no YTD actual."""
-    from kpixl.model import expr as ex
-
-    out: dict[str, list[str]] = {}
-    for leaf in leaves:
-        f = plan.nodes[leaf].formula
-        ids = [] if f is None else [i for i in dict.fromkeys(ex.refs(f))
-                                    if trk.nodes[i].ytd_actual is None]
-        if ids:
-            out[leaf] = ids
-    return out
-
-
 def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-able data (numbers as numbers)."""
+    from kpixl.app.freeze import recorded_frozen
     from kpixl.app.pull import workbook_plan
     from kpixl.engine import tracking as tr
     from kpixl.engine.compute import confidence_counts, funnel_links, rate_value, schedule, track
-    from kpixl.engine.gap import attribute
     from kpixl.engine.smart import smart_checks
     from kpixl.engine.solve import solve
     from kpixl.xlsx.reader import read_workbook
@@ -109,7 +96,7 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
     if asof is not None and not 0 <= asof <= plan.months:
         raise KpixlError(f"--asof must be within 0..{plan.months}, got {asof}")
     sol = solve(plan)
-    sched = schedule(sol)
+    sched = schedule(sol, recorded_frozen(data.recorded, plan))
     acts, ovrs = dict(data.actuals), dict(data.overrides)
     trk = track(sol, sched, acts, ovrs, data.asof if asof is None else asof)
     a, labels = trk.asof, plan.period.labels()
@@ -125,16 +112,21 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
             "aggregate": node.aggregate, "direction": node.direction, "whole": node.whole,
             "goal": res.goal, "planned": res.total, "ytd_target": nt.ytd_target,
             "ytd_actual": nt.ytd_actual, "achievement": nt.achievement, "status": nt.status,
-            "forecast": nt.forecast,
+            "forecast": nt.forecast, "missing": nt.missing,
+            "missing_months": [labels[m - 1] for m in nt.missing_months],
+            "observed": nt.observed,
             "forecast_vs_goal": (nt.forecast / res.goal if nt.forecast is not None and
                                  node.aggregate == "sum" and res.goal > 0 else None),
             "catch_up": {labels[m]: v for m, v in enumerate(nt.catch_up) if v is not None},
             "effective": list(nt.effective), "actuals": list(acts[k]),
             "cumulative_target": cum_t, "cumulative_actual": cum_a})
-    gap = attribute(plan.kgi, {k: n.formula for k, n in plan.nodes.items()}, sol.determined,
-                    plan.nodes[plan.kgi].direction,
-                    {k: t.ytd_actual for k, t in trk.nodes.items()},
-                    {k: t.ytd_target for k, t in trk.nodes.items()})
+    gap = trk.gap
+    missing = [msg("report.missing_item", plan.locale, name=plan.nodes[k].name,
+                   months=", ".join(labels[m - 1] for m in nt.missing_months))
+               for k, nt in trk.nodes.items() if nt.missing_months]
+    # the missing-month warning: its own line at the top of every format
+    missing_line = msg("report.missing", plan.locale, items="; ".join(missing)) if missing \
+        else None
     counts = confidence_counts(sol)
     funnels = []
     for f in plan.funnels:
@@ -156,8 +148,10 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
                        "at_risk": plan.thresholds.at_risk},
         "nodes": nodes,
         "gap": {"gap": gap.gap, "cause": gap.cause, "leaves": list(gap.leaves),
-                "missing": _missing(plan, gap.leaves, trk),
+                "missing": {k: list(v) for k, v in gap.lacking.items()},
+                "unexplained": gap.unexplained,
                 "shares": dict(gap.shares), "parent": dict(gap.parent)},
+        "missing_warning": missing_line,
         "funnels": funnels, "smart": [p.message if not p.path else f"{p.path}: {p.message}"
                                       for p in (*sol.warnings, *smart)],
         "inputs_changed": {k: list(v) for k, v in data.changed().items()},
@@ -220,6 +214,8 @@ def _lines(d: dict[str, Any], md: bool) -> list[str]:
     out = [f"{h1}{d['title']}", ""]
     asof = f"{d['asof_label']} ({d['asof']} {t['months']})" if d["asof"] else t["nodata"]
     out.append(f"{t['asof']}: {asof}")
+    if d.get("missing_warning"):
+        out.append(("> " if md else "! ") + d["missing_warning"])
     status = t[kgi["status"]] if kgi["status"] else "-"
     fc = _num(kgi["forecast"], kgi)
     if kgi["forecast_vs_goal"] is not None:
@@ -239,6 +235,9 @@ def _lines(d: dict[str, Any], md: bool) -> list[str]:
     else:
         rows = [[("  " * _depth(k, g["parent"])) + by[k]["name"], _num(v, by[d["kgi"]])]
                 for k, v in g["shares"].items()]
+        if g.get("unexplained") is not None:
+            rows.append([msg("report.unexplained", d["locale"], value="").rstrip(": "),
+                         _num(g["unexplained"], by[d["kgi"]])])
         out += _table([t["kpi"], t["share"]], rows, md)
         if g["cause"]:
             out += [""] * md + [f"{t['cause']}: {by[g['cause']]['name']}"]

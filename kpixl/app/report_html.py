@@ -143,7 +143,10 @@ def html(d: dict[str, Any]) -> str:
     return "".join([
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
         f"<title>{escape(d['title'])}</title><style>{CSS}</style></head><body>",
-        f"<h1>{escape(d['title'])}</h1><p>{escape(asof)}</p><p><b>{escape(summary)}</b></p>",
+        f"<h1>{escape(d['title'])}</h1><p>{escape(asof)}</p>",
+        f'<p class="off_track">{escape(d["missing_warning"])}</p>'
+        if d.get("missing_warning") else "",  # issue 13: missing months, in every format
+        f"<p><b>{escape(summary)}</b></p>",
         _html_table(head, rows, 5, statuses),
         f'<div class="charts">{"".join(figs)}</div>',
         f"<pre>{escape(rest)}</pre>",

@@ -340,6 +340,14 @@ def _read_inputs(c: _Cells, plan: Plan, recorded: Mapping[str, Any]) -> dict[str
         else:
             current[key] = was
             continue
+        if key == "in_asof" and isinstance(cell.value, dt.date | dt.time | int | float):
+            # issue 13: the as-of input holds a month (a date) or a count
+            from kpixl.engine.tracking import asof_from_input
+
+            start = dt.date(plan.period.year, plan.period.month, 1)
+            if not isinstance(cell.value, bool):
+                current[key] = asof_from_input(cell.value, start, plan.months)
+                continue
         ok, value = c.number(cell, key)
         if key == "in_asof" and value is not None:
             if value != int(value) or not 0 <= value <= plan.months:
