@@ -340,7 +340,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "目標になります"),
     "report.missing": ("missing actuals (not counted on either side): {items}",
                        "未入力の実績（目標・実績のどちらにも含めません）: {items}"),
-    "report.missing_item": ("{name} {months}", "{name} {months}"),
+    "report.missing_item": ("{name} ({months} missing)", "{name}（{months} 未入力）"),
     "report.unexplained": ("unexplained (timing, levels times prices, rounding): {value}",
                            "説明できない差異（時期のずれ・水準×単価・端数など）: {value}"),
     "report.needs": ("{name}: enter actuals of {ids} to split it",
