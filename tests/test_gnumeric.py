@@ -18,7 +18,6 @@ recalculation show that Gnumeric did recalculate.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import re
 import shutil
 import zipfile
@@ -40,55 +39,6 @@ pytestmark = pytest.mark.skipif(gnumeric.find_ssconvert() is None,
 
 KEYS = wbtools.plan_keys()
 VARIANTS = ("fresh", "actuals", "typed_asof")
-
-Row = list[Any]
-
-
-def _edits(b: wbtools.Built, seed: int) -> tuple[dict[str, Row], int]:
-    """Actuals a user might enter (text counts as blank) and the closed months."""
-    plan, sched = b.plan, wbtools.schedule(b.solution)
-    rng = random.Random(seed)
-    n = plan.months
-    closed = max(1, min(n - 1, rng.randint(2, max(2, n - 2)))) if n > 1 else 1
-    funnel = {s for f in plan.funnels for s in f.stages}
-    rates = {k for k, nd in plan.nodes.items() if nd.kind == "assumption" and nd.is_rate}
-    rows: dict[str, Row] = {}
-    for k, node in plan.nodes.items():
-        if k != plan.kgi and k not in funnel and (k in rates or rng.random() < 0.5):
-            continue
-        row: Row = [None] * n
-        for m in range(closed):
-            if k == plan.kgi and m == closed - 1 or rng.random() < 0.8:
-                t = sched[k].monthly[m]
-                v = t * rng.uniform(0.6, 1.3)
-                row[m] = float(round(v)) if node.whole else round(v, 2)
-        rows[k] = row
-    keys = list(rows)
-    rows[rng.choice(keys)][rng.randrange(closed)] = 0.0
-    rows[rng.choice(keys)][rng.randrange(closed)] = "n/a"
-    others = [k for k in keys if k != plan.kgi]
-    if others and closed < n:
-        rows[rng.choice(others)][closed] = 2.0  # early figure: must not move the as-of month
-    return rows, closed
-
-
-def _numbers(rows: Mapping[str, Row]) -> dict[str, list[float | None]]:
-    return {k: [v if isinstance(v, int | float) else None for v in r] for k, r in rows.items()}
-
-
-def _write_edits(src: Path, dst: Path, rows: Mapping[str, Row], asof: dt.date | None) -> None:
-    wb = openpyxl.load_workbook(src)
-    names = wbtools.defined_names(wb)
-    for k, row in rows.items():
-        ref = names[f"act_{k}"]
-        for (r, c), v in zip(ref.cells, row, strict=True):
-            wb[ref.sheet].cell(row=r, column=c).value = v
-    if asof is not None:
-        ref = names["in_asof"]
-        r, c = ref.cells[0]
-        wb[ref.sheet].cell(row=r, column=c).value = asof
-    wb.save(dst)
-
 
 def _corrupt(src: Path, dst: Path) -> None:
     """Replace every cached formula value in the sheets' XML by 12345."""
@@ -116,14 +66,14 @@ def cases(kpixl_workbooks: Mapping[str, Any],
         fresh = folder / f"{stem}-fresh.xlsx"
         _corrupt(b.path, fresh)
         todo[(key, "fresh")] = (fresh, build_layout(b.solution))
-        rows, closed = _edits(b, 1000 + i)
-        acts = _numbers(rows)
+        rows, closed = wbtools.random_actuals(b.plan, b.solution, 1000 + i)
+        acts = wbtools.numbers(rows)
         p = folder / f"{stem}-actuals.xlsx"
-        _write_edits(b.path, p, rows, None)
+        wbtools.write_actuals(b.path, p, rows, None)
         todo[(key, "actuals")] = (p, build_layout(b.solution, actuals=acts))
         month = b.plan.period.month_start(max(1, closed - 1))
         p = folder / f"{stem}-typed.xlsx"
-        _write_edits(b.path, p, rows, month)
+        wbtools.write_actuals(b.path, p, rows, month)
         start = dt.date(b.plan.period.year, b.plan.period.month, 1)
         a = tracking.asof_from_input(month, start, b.plan.months)
         todo[(key, "typed_asof")] = (p, build_layout(b.solution, actuals=acts, asof=a))

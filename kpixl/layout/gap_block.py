@@ -110,10 +110,13 @@ def gap_block(ctx: Context, s: Sheet, top: int) -> int:
                 lk = rates.get(c)
                 if lk is None:
                     flags.setdefault(c, []).append(cells[c]["complete"])
-                else:
+                else:  # a rate typed in 1..asof names itself, an observed one its stages
+                    typed = f"{cells[c]['cnt']}>0"
+                    flags.setdefault(c, []).append(f"IF({typed},{cells[c]['complete']},1)")
                     for stage in (lk.upper, lk.lower):
                         flags.setdefault(stage, []).append(
-                            f"MAX({cells[c]['complete']},{cells[stage]['complete']})")
+                            f"IF({typed},1,MAX({cells[c]['complete']},"
+                            f"{cells[stage]['complete']}))")
             items = [(fl[0] if len(fl) == 1 else f"MIN({','.join(fl)})", plan.nodes[x].name)
                      for x, fl in flags.items()]
             lacking = att.lacking.get(n) if _reached(att, rows, i) else None

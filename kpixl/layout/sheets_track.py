@@ -161,7 +161,8 @@ def _frozen_row(ctx: Context, s: Sheet, row: int, node_id: str, frz: RangeRef,
     head = [0.0 if x is None else float(x) for x in frozen[:f]]
     rest = res.goal if f == 0 else max(0.0, sheet_sub(res.goal, sum(head)))
     cum = periods.cumulative(periods.rotate(plan.weights, res.shift))
-    base = node.baseline if node.baseline is not None else res.goal
+    base = node.baseline if node_id in ctx.baseline_refs and node.baseline is not None \
+        else res.goal
     s.put(row, xc, formula=fx.frozen_count(frz), cached=f, style="muted")
     s.put(row, xc + 1, formula=fx.frozen_rest(total, frz, f_ref), cached=rest, style="muted")
     s.put(row, xc + 2, formula=f"IF({f_ref}=0,0,{ft.pick(ctx.cum_rows[res.shift], f_ref, n)})",
