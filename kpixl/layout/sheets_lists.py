@@ -32,7 +32,7 @@ def dashboard(ctx: Context) -> Sheet:
     trk = ctx.tracking
     kgi = plan.kgi
     big = ctx.width_for([abs(r.goal) for r in sol.nodes.values()], list(sol.nodes))
-    s.widths = {0: 2, 1: 30, 2: big, 3: big, 4: 12, 5: 10, 6: big, 7: big, 8: 22}
+    s.widths = {0: 2, 1: 30, 2: big, 3: big, 4: big, 5: big, 6: big, 7: big, 8: 22}
     s.put(0, 1, plan.title, "title")
     assert ctx.month_labels is not None
     n = plan.months
