@@ -32,8 +32,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from kpixl.engine import funnel, periods, tracking
 from kpixl.engine.rounding import guard, round_down, round_nearest, round_up
 from kpixl.formulas import builders as fx
-from kpixl.formulas import tracking as ft
 from kpixl.formulas import registry
+from kpixl.formulas import tracking as ft
 
 pytestmark = pytest.mark.libreoffice
 
@@ -544,22 +544,21 @@ def gen_reported(book: Book, rng: random.Random) -> None:
 
 def gen_last_entered(book: Book, rng: random.Random) -> None:
     for _ in range(N_SCALAR):
-        c, _n, _row_, ev_row, h, _a = _tracked_row(book, rng, "tracking.last_entered")
+        c, _n, _, ev_row, h, _a = _tracked_row(book, rng, "tracking.last_entered")
         c.out(ft.last_entered(h), ev(tracking.last_entered, ev_row), exact=True)
 
 
 def gen_reported_count(book: Book, rng: random.Random) -> None:
     for _ in range(N_SCALAR):
-        c, n, _row_, ev_row, h, asof = _tracked_row(book, rng, "tracking.reported/count")
+        c, n, _, ev_row, h, _a = _tracked_row(book, rng, "tracking.reported/count")
         a, b = rng.randint(1, n), rng.randint(0, n)
         ar, br = c.inp(a), c.inp(b)
         c.out(ft.reported_count(h, ar, br), len(tracking.reported(ev_row, b, a)), exact=True)
-        del asof
 
 
 def gen_own_asof(book: Book, rng: random.Random) -> None:
     for _ in range(N_SCALAR):
-        c, _n, _row_, ev_row, h, asof = _tracked_row(book, rng, "tracking.reported/last")
+        c, _n, _, ev_row, h, asof = _tracked_row(book, rng, "tracking.reported/last")
         ar = c.inp(asof)
         c.out(ft.own_asof(h, ar), max(tracking.reported(ev_row, asof), default=0), exact=True)
 
@@ -574,7 +573,7 @@ def gen_missing(book: Book, rng: random.Random) -> None:
 def gen_missing_sum(book: Book, rng: random.Random) -> None:
     name = "tracking.missing_months/targets"
     for _ in range(N_SCALAR):
-        c, n, _row, ev_row, h, asof = _tracked_row(book, rng, name)
+        c, n, _, ev_row, h, asof = _tracked_row(book, rng, name)
         t_in = [rnum(rng, scale=(-2, 7)) for _ in range(n)]
         t_refs = c.row_in(t_in)
         t = [engine_value(x) or 0.0 for x in t_in]
@@ -586,7 +585,7 @@ def gen_missing_sum(book: Book, rng: random.Random) -> None:
 def gen_over_months(agg: str, name: str, targets: bool) -> Callable[..., None]:
     def gen(book: Book, rng: random.Random) -> None:
         for _ in range(N_SCALAR):
-            c, n, row, ev_row, h, asof = _tracked_row(book, rng, name, signed=True)
+            c, n, row, ev_row, h, _a = _tracked_row(book, rng, name, signed=True)
             a = rng.randint(1, n)
             b = rng.randint(0, n)
             ar, br = c.inp(a), c.inp(b)

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import gnumeric
-import openpyxl
 import pytest
 import wbtools
 

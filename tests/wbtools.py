@@ -431,7 +431,7 @@ def random_actuals(plan: Plan, solution: Solution, seed: int) -> tuple[dict[str,
             continue
         row: Row = [None] * n
         for m in range(closed):
-            if k == plan.kgi and m == closed - 1 or rng.random() < 0.8:
+            if (k == plan.kgi and m == closed - 1) or rng.random() < 0.8:
                 t = sched[k].monthly[m]
                 v = t * rng.uniform(0.6, 1.3)
                 row[m] = float(round(v)) if node.whole else round(v, 2)

@@ -51,16 +51,16 @@ def _old_published(data: Any) -> tuple[Plan, Rows, int]:
     from kpixl.model.inputs import apply_inputs, plan_from_dict
     from kpixl.model.plan_dict import plan_to_dict
 
-    old = data.plan
+    old: Plan = data.plan
     inputs = {k: v for k, v in data.current.items() if k != "in_asof"
               and not k.startswith(FROZEN_KEY)}
     try:
         old = plan_from_dict(apply_inputs(plan_to_dict(old), inputs), "workbook")
-    except Exception:  # noqa: BLE001 - inputs that no longer solve: the plan as built
+    except Exception:
         old = data.plan
     frozen = recorded_frozen(data.recorded, old)
     sched = schedule(solve(old), frozen)
-    published = {k: list(s.monthly) for k, s in sched.items()}
+    published: Rows = {k: list(s.monthly) for k, s in sched.items()}
     acts = {k: list(v) for k, v in data.actuals.items()}
     blank = [None] * old.months
     asof = tracking.resolve_asof(data.asof, acts.values(), acts.get(old.kgi, blank))

@@ -1,7 +1,8 @@
 """The plan's numbers month by month, and tracking against entered actuals.
 
 ``schedule`` splits every node's plan-period number into months (with its shape and carry-in);
-:func:`kpixl.engine.track.track` computes what the Tracking sheet shows. Both only combine the functions of :mod:`periods <kpixl.engine.periods>` and
+:func:`kpixl.engine.track.track` computes what the Tracking sheet shows. Both only combine
+the functions of :mod:`periods <kpixl.engine.periods>` and
 :mod:`tracking <kpixl.engine.tracking>`, each of which has a formula twin.
 """
 

@@ -113,6 +113,16 @@ def _gap_figures(agg: str, act: Sequence[Cell], eff: Sequence[float], months: Se
     return (total if agg == "sum" else total / k), t, complete
 
 
+def _figure(months: Sequence[int], act: Sequence[Cell], agg: str, asof: int,
+            obs: tuple[Sequence[Cell], Sequence[Cell], int] | None) -> float | None:
+    """A node's actual over ``months``: its own (sum, mean, last), or for an observed rate
+    (``obs`` = stage k+1, stage k, lag) the observed rate over those months."""
+    if obs is None:
+        return tr.over_months(act, months, agg)
+    lo, up, lag = obs
+    return tr.observed_rate(up, lo, asof, lag, months=months) if months else None
+
+
 def track(solution: Solution, sched: Mapping[str, NodeSchedule],
           actuals: Mapping[str, Sequence[Cell]] | None = None,
           overrides: Mapping[str, Sequence[Cell]] | None = None,
@@ -137,33 +147,26 @@ def track(solution: Solution, sched: Mapping[str, NodeSchedule],
             assert link is not None
             lo, up, lag = acts[link.lower], acts[link.upper], link.lag
             months = tr.observed_months(up, lo, a, lag)
-
-            def figure(ms: Sequence[int], lo: Sequence[Cell] = lo, up: Sequence[Cell] = up,
-                       lag: int = lag) -> float | None:
-                return tr.observed_rate(up, lo, a, lag, months=ms) if ms else None
-
+            obs: tuple[Sequence[Cell], Sequence[Cell], int] | None = (lo, up, lag)
             month_value = tuple(_ratio(lo, up, m, lag) if m in months else None
                                 for m in range(1, n + 1))
-            miss, miss_months = None, ()
+            miss: int | None = None
+            miss_months: tuple[int, ...] = ()
             fc = month_value[months[-1] - 1] if months else None
         else:
             months = tr.reported(act, a)
-
-            def figure(ms: Sequence[int], act: Sequence[Cell] = act,
-                       agg: str = agg) -> float | None:
-                return tr.over_months(act, ms, agg)
-
+            obs = None
             month_value = tuple(act[m - 1] if m in months else None for m in range(1, n + 1))
             miss, miss_months = tr.missing(act, a), tr.missing_months(act, a)
             fc = tr.forecast(act, s.shape, a, agg)
-        ytd_t, ytd_a = tr.over_months(eff, months, agg), figure(months)
+        ytd_t, ytd_a = tr.over_months(eff, months, agg), _figure(months, act, agg, a, obs)
         ach = tr.achievement(ytd_a, ytd_t, node.direction)
         m_ach = tuple(tr.achievement(month_value[m], eff[m], node.direction) for m in range(n))
         qt, qa = [], []
         for q0, q1 in plan.period.quarters:
             qm = [m for m in months if q0 <= m <= q1]
             qt.append(tr.over_months(eff, qm, agg))
-            qa.append(figure(qm))
+            qa.append(_figure(qm, act, agg, a, obs))
         q_ach = tuple(tr.achievement(x, t, node.direction) for x, t in zip(qa, qt, strict=True))
         rem: float | None = None
         cu: tuple[float | None, ...] = (None,) * n

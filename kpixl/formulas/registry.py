@@ -5,9 +5,10 @@ workbook computes the same numbers with the formulas of :mod:`kpixl.formulas.bui
 xlwings add-in exposes the engine as ``KPIXL_*`` functions (:mod:`kpixl.xl.functions`). This
 table is the list of those partnerships, kept as data:
 
-- ``tests/test_registry.py`` fails when a public function of ``kpixl.formulas.builders`` or
-  ``kpixl.formulas.tracking`` has no engine partner, when an engine function listed here no longer exists, or when a public
-  function of ``kpixl.engine.periods`` / ``kpixl.engine.tracking`` has no formula partner;
+- ``tests/test_registry.py`` fails when a public function of ``kpixl.formulas.builders``
+  or ``kpixl.formulas.tracking`` has no engine partner, when an engine function listed here
+  no longer exists, or when a public function of ``kpixl.engine.periods`` /
+  ``kpixl.engine.tracking`` has no formula partner;
 - ``tests/test_conformance.py`` evaluates every pair on hundreds of generated inputs in one
   LibreOffice run and compares the formula's result with the engine's.
 

@@ -23,6 +23,7 @@ __all__ = [
     "asof_input",
     "complete",
     "entered_month",
+    "gap_cause",
     "gap_figure",
     "gap_lacking",
     "gap_share",
@@ -43,7 +44,6 @@ __all__ = [
     "reported_weight",
     "resolve_asof",
     "shifted",
-    "gap_cause",
     "unexplained",
 ]
 

@@ -12,6 +12,8 @@ splits (1/0) and the node ids.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from kpixl.engine.gap import NOISE, Attribution, _kind, linear_terms
 from kpixl.engine.links import rate_links
 from kpixl.formulas import tracking as ft
@@ -212,7 +214,7 @@ def _occurrence_share(att: Attribution, rows: list[tuple[str, int, int | None]],
     path.reverse()
     value = att.gap
     assert value is not None
-    for parent, child in zip(path, path[1:], strict=False):
+    for parent, child in pairwise(path):
         frac = att.fractions.get((parent, child))
         if frac is None:
             return None

@@ -20,14 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kpixl.engine import tracking as tr
-from kpixl.engine.gap import NOISE
 from kpixl.engine.links import FunnelLink, funnel_links, rate_links
 from kpixl.formulas import builders as fx
 from kpixl.formulas import tracking as ft
 from kpixl.layout.context import Context
 from kpixl.layout.core import RangeRef, Sheet
-from kpixl.layout.sheets_track import (FIRST_MONTH_COL, _month_header, _number_rule,
-                                       _quarter_labels, _widths)
+from kpixl.layout.sheets_track import (
+    FIRST_MONTH_COL,
+    _month_header,
+    _number_rule,
+    _quarter_labels,
+    _widths,
+)
 
 HELPER_KEYS = ("cnt", "own", "missing", "gap_a", "gap_t", "complete", "miss_t")
 
