@@ -240,9 +240,10 @@ def gap_share(parent_split: Ref, parent_share: Ref, pa: Ref, pt: Ref,
 def gap_lacking(share: Ref, a: Ref, t: Ref, items: Sequence[tuple[Ref, str]], prefix: str,
                 product: bool) -> str:
     """The actuals that would split a node: the names of the operands (or stages) whose
-    complete flag is 0, after ``prefix``; blank when all are there, or when the node would not
+    complete flag is 0 (``items``: flag, a reference to a cell holding the name: user text never
+    goes into a formula), after ``prefix``; blank when all are there, or when the node would not
     split anyway (no share, A = T, or a product with A or T <= 0)."""
-    parts = "&".join(f'IF({c}=1,"",{text(name + " ")})' for c, name in items)
+    parts = "&".join(f'IF({c}=1,"",{name}&" ")' for c, name in items)
     differs = f"IF({t}<>0,ROUND({a}/{t}-1,9)<>0,{a}<>0)"
     if product:
         differs = f"IF(AND({a}>0,{t}>0),{differs},FALSE)"

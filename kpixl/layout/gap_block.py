@@ -119,7 +119,7 @@ def gap_block(ctx: Context, s: Sheet, top: int) -> int:
                         flags.setdefault(stage, []).append(
                             f"IF({typed},1,MAX({cells[c]['complete']},"
                             f"{cells[stage]['complete']}))")
-            items = [(fl[0] if len(fl) == 1 else f"MIN({','.join(fl)})", plan.nodes[x].name)
+            items = [(fl[0] if len(fl) == 1 else f"MIN({','.join(fl)})", cells[x]["name"])
                      for x, fl in flags.items()]
             lacking = att.lacking.get(n) if _reached(att, rows, i) else None
             cached = (ctx.t("gap_enter") + "".join(plan.nodes[x].name + " " for x in lacking)

@@ -122,6 +122,7 @@ def tracking_sheet(ctx: Context) -> Sheet:
         ctx.track_cells[k]["h"] = str(b.row(s, "h"))
         ctx.track_cells[k]["used"] = str(b.row(s, "used" if "used" in b.items else "h"))
         ctx.track_cells[k]["marker"] = str(s.ref(b.top + 1, 0))
+        ctx.track_cells[k]["name"] = str(s.ref(b.top, 0))  # the KPI's name, a text cell
         ctx.track_cells[k]["last"] = str(s.ref(b.top + 1, last_col))
         for item in b.items:
             if item.startswith("link_h:"):
