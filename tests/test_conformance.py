@@ -50,7 +50,12 @@ ELSEWHERE = {"recipe.evaluate": "test_workbook / test_liveness compare every kpi
                               "tracking.observed_rate/month", "gap.attribute",
                               "gap.attribute/gap", "gap.attribute/figure",
                               "gap.attribute/complete", "gap.differs", "gap.attribute/lacking",
-                              "gap.unexplained", "gap.attribute/cause"),
+                              "gap.unexplained", "gap.attribute/cause",
+                              "gap.attribute/cause_name", "gap.attribute/leaf",
+                              "gap.attribute/node", "periods.monthly_targets/frozen_open",
+                              "periods.monthly_targets/frozen_at", "tracking.resolve_asof/label",
+                              "tracking.resolve_asof/caption", "tracking.window_actual/chart",
+                              "tracking.achievement/month", "tracking.observed_rate/typed"),
                              "whole-plan comparisons: test_liveness, test_gnumeric")}
 CUMULATIVE = "periods.cumulative"
 

@@ -23,8 +23,10 @@ __all__ = [
     "cumulative_step",
     "effective_target",
     "forecast",
+    "frozen_at",
     "frozen_count",
     "frozen_month",
+    "frozen_open",
     "frozen_rest",
     "funnel_stage",
     "guard",
@@ -199,6 +201,16 @@ def frozen_month(frozen: Ref, month: int, count: Ref, body: str) -> str:
     """A month's target: its frozen value, else 0 inside the frozen months (a blank there), else
     the open months' rule ``body``."""
     return f"IF(ISNUMBER({frozen}),{frozen},IF({month}<={count},0,{body}))"
+
+
+def frozen_open(cn: Ref, cf: Ref, body: str, otherwise: Ref) -> str:
+    """The open months' rule ``body`` while weights remain after month F, else ``otherwise``."""
+    return f"IF(({cn}-{cf})>0,{body},{otherwise})"
+
+
+def frozen_at(count: Ref, unfrozen: Ref, frozen: str) -> str:
+    """A helper value that depends on F: ``unfrozen`` when F = 0, else ``frozen``."""
+    return f"IF({count}=0,{unfrozen},{frozen})"
 
 
 def text(s: str) -> str:

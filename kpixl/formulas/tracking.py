@@ -20,12 +20,18 @@ from collections.abc import Sequence
 from kpixl.formulas.builders import guard, text
 
 __all__ = [
+    "asof_caption",
     "asof_input",
+    "asof_label",
+    "chart_point",
     "complete",
     "entered_month",
     "gap_cause",
+    "gap_cause_name",
     "gap_figure",
     "gap_lacking",
+    "gap_leaf",
+    "gap_node_share",
     "gap_share",
     "gap_split",
     "gap_total",
@@ -33,6 +39,7 @@ __all__ = [
     "missing",
     "missing_marker",
     "missing_sum",
+    "month_achievement",
     "observed_figure",
     "observed_month",
     "observed_month_rate",
@@ -44,6 +51,7 @@ __all__ = [
     "reported_weight",
     "resolve_asof",
     "shifted",
+    "typed_switch",
     "unexplained",
 ]
 
@@ -88,6 +96,31 @@ def asof_input(value: Ref, year: int, month: int, months: int, count_max: int) -
     k = f"({value})"
     conv = f"MAX(0,MIN({months},(YEAR({k})-{year})*12+MONTH({k})-{month - 1}))"
     return f'IF(ISNUMBER({k}),IF({k}<={count_max},INT({k}),{conv}),"")'
+
+
+def asof_label(labels: Ref, n: int) -> str:
+    """The as-of month's label (``2026-06``); blank when no month is closed."""
+    return f'IF(asof=0,"",{pick(labels, "asof", n)})'
+
+
+def asof_caption(caption: str, labels: Ref, n: int) -> str:
+    """``caption`` followed by the as-of month and its count (``2026-06 (3)``), or ``-``."""
+    return f'{text(caption)}&IF(asof=0,"-",{pick(labels, "asof", n)}&" ("&asof&")")'
+
+
+def chart_point(month: int, empty: str, value: str) -> str:
+    """A chart cell: #N/A (no point) after the as-of month or when ``empty``, else ``value``."""
+    return f"IF({month}>asof,NA(),IF({empty},NA(),{value}))"
+
+
+def month_achievement(month: int, achievement: str) -> str:
+    """A month's achievement: blank after the as-of month."""
+    return f'IF({month}>asof,"",{achievement})'
+
+
+def typed_switch(typed: Ref, own: str, observed: str) -> str:
+    """A funnel rate's figure: its own while a rate is typed in 1..asof, else the observed."""
+    return f"IF({typed}>0,{own},{observed})"
 
 
 def resolve_asof(asof_input: Ref, kgi_last: Ref, last_months: Ref) -> str:
@@ -255,6 +288,24 @@ def unexplained(gap: Ref, leaves: Ref, noise: float) -> str:
     """G - the sum of the leaf shares, 0 below ``noise`` x |G|; blank without a gap."""
     u = f"({gap}-SUM({leaves}))"
     return f'IF(ISNUMBER({gap}),IF(ABS{u}<={noise!r}*ABS({gap}),0,{u}),"")'
+
+
+def gap_leaf(split: Ref, share: Ref) -> str:
+    """A row's share as a leaf: its share when it does not split, else blank."""
+    return f'IF({split}=0,IF(ISNUMBER({share}),{share},""),"")'
+
+
+def gap_node_share(shares: Sequence[Ref]) -> str:
+    """``gap_X``: the sum of a node's rows' shares (one row: that cell); blank when none."""
+    if len(shares) == 1:
+        return str(shares[0])
+    cells = ",".join(map(str, shares))
+    return f'IF(COUNT({cells})=0,"",SUM({cells}))'
+
+
+def gap_cause_name(cause: Ref, names: Ref, ids: Ref) -> str:
+    """The cause's name as the block shows it (its first row); blank without a cause."""
+    return f'IF({cause}="","",INDEX({names},MATCH({cause},{ids},0)))'
 
 
 def gap_cause(leaves: Ref | None, ids: Ref | None, n: int, down: bool,

@@ -127,7 +127,7 @@ def gap_block(ctx: Context, s: Sheet, top: int) -> int:
             s.put(r, 6, formula=ft.gap_lacking(share[i], a, t, items, ctx.t("gap_enter"),
                                                kind == "product"),
                   cached=cached, style="muted")
-        leaf = f'IF({split[i]}=0,IF(ISNUMBER({share[i]}),{share[i]},""),"")'
+        leaf = ft.gap_leaf(split[i], share[i])
         is_leaf = _reached(att, rows, i) and n in att.leaves
         s.put(r, 5, formula=leaf, cached=_b(_occurrence_share(att, rows, i) if is_leaf else None),
               style=f"calc:{kgi_fmt}")
@@ -158,8 +158,8 @@ def gap_block(ctx: Context, s: Sheet, top: int) -> int:
         i = [x[0] for x in rows].index(att.cause)
         cause_name = "　" * rows[i][1] + plan.nodes[att.cause].name
     if len(rows) > 1:
-        show = (f'IF({cause_ref.local}="","",INDEX({s.range(first, 1, last, 1)},'
-                f'MATCH({cause_ref.local},{s.range(first, ID_COL, last, ID_COL)},0)))')
+        show = ft.gap_cause_name(cause_ref.local, s.range(first, 1, last, 1),
+                                 s.range(first, ID_COL, last, ID_COL))
     else:
         show = '""'
     s.put(row, 2, formula=show, cached=cause_name, style="calc_bold")
@@ -178,9 +178,8 @@ def _node_names(ctx: Context, s: Sheet, rows: list[tuple[str, int, int | None]],
         mine = [share[i] for i, (x, _, _) in enumerate(rows) if x == n]
         cell = s.ref(r, NAME_COL)
         if mine:
-            f = mine[0] if len(mine) == 1 else \
-                f'IF(COUNT({",".join(mine)})=0,"",SUM({",".join(mine)}))'
-            s.put(r, NAME_COL, formula=f, cached=_b(att.shares.get(n)), style="muted")
+            s.put(r, NAME_COL, formula=ft.gap_node_share(mine), cached=_b(att.shares.get(n)),
+                  style="muted")
         else:
             s.put(r, NAME_COL, None, "muted")
         ctx.name(f"gap_{n}", cell)

@@ -7,7 +7,6 @@ import json
 from kpixl._version import __version__
 from kpixl.engine import tracking as tr
 from kpixl.engine.smart import LETTERS, SmartResult, smart_checks
-from kpixl.formulas import builders as fx
 from kpixl.formulas import tracking as ft
 from kpixl.layout.context import Context
 from kpixl.layout.core import Chart, Sheet
@@ -36,9 +35,7 @@ def dashboard(ctx: Context) -> Sheet:
     s.put(0, 1, plan.title, "title")
     assert ctx.month_labels is not None
     n = plan.months
-    month = ft.pick(ctx.month_labels, "asof", n)
-    label = fx.text(ctx.t("asof_eff") + ": ")
-    s.put(1, 1, formula=f'{label}&IF(asof=0,"-",{month}&" ("&asof&")")',
+    s.put(1, 1, formula=ft.asof_caption(ctx.t("asof_eff") + ": ", ctx.month_labels, n),
           cached=f"{ctx.t('asof_eff')}: " + (f"{plan.period.labels()[trk.asof - 1]} ({trk.asof})"
                                             if trk.asof else "-"), style="subtitle")
     heads = ["kpi", "ytd_target", "ytd_actual", "achievement", "status", "forecast", "goal",
@@ -108,7 +105,7 @@ def dashboard(ctx: Context) -> Sheet:
                 body = ft.pick(arow, m + 1, n)
                 v = acts[m] if m < trk.asof else None
                 cond = f"NOT(ISNUMBER({body}))"
-            f = f"IF({m + 1}>asof,NA(),IF({cond},NA(),{body}))"
+            f = ft.chart_point(m + 1, cond, body)
             s.put(row, 2 + m, formula=f, cached="#N/A" if v is None else v,
                   style=f"muted:{ctx.fmt(node_id)}")
         a_range = s.range(row, 2, row, 1 + n)

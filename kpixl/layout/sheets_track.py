@@ -97,15 +97,15 @@ def monthly(ctx: Context) -> Sheet:
             elif node.aggregate == "last":
                 ramp = fx.monthly_last(total, b_ref, ctx.c_at(shift, m + 1), cn, node.whole,
                                        cf_ref)
-                ramp = f"IF(({cn}-{cf_ref})>0,{ramp},{total})"
-                body = ramp if node.baseline is not None else f"IF({f_ref}=0,{total},{ramp})"
+                ramp = fx.frozen_open(cn, cf_ref, ramp, total)
+                body = ramp if node.baseline is not None else fx.frozen_at(f_ref, total, ramp)
             elif node.whole:
                 body = fx.monthly_sum_whole(rest_ref, ctx.c_at(shift, m + 1),
                                             ctx.c_at(shift, m) if m else None, cn, cf_ref)
-                body = f"IF(({cn}-{cf_ref})>0,{body},0)"
+                body = fx.frozen_open(cn, cf_ref, body, 0)
             else:
                 body = fx.monthly_sum(rest_ref, ctx.shape_rows[shift].cell(m), cn, cf_ref)
-                body = f"IF(({cn}-{cf_ref})>0,{body},0)"
+                body = fx.frozen_open(cn, cf_ref, body, 0)
             s.put(row, mc + m, formula=fx.frozen_month(z, m + 1, f_ref, body),
                   cached=sc.monthly[m], style=f"calc:{fmt}")
         tgt = s.range(row, mc, row, mc + n - 1)
@@ -165,11 +165,11 @@ def _frozen_row(ctx: Context, s: Sheet, row: int, node_id: str, frz: RangeRef,
         else res.goal
     s.put(row, xc, formula=fx.frozen_count(frz), cached=f, style="muted")
     s.put(row, xc + 1, formula=fx.frozen_rest(total, frz, f_ref), cached=rest, style="muted")
-    s.put(row, xc + 2, formula=f"IF({f_ref}=0,0,{ft.pick(ctx.cum_rows[res.shift], f_ref, n)})",
+    s.put(row, xc + 2, formula=fx.frozen_at(f_ref, 0, ft.pick(ctx.cum_rows[res.shift], f_ref, n)),
           cached=cum[f], style="muted")
     level = head[-1] if f else base
-    s.put(row, xc + 3, formula=f"IF({f_ref}=0,{ctx.baseline_refs.get(node_id, total)},"
-          f"{ft.pick(frz, f_ref, n)})", cached=level, style="muted")
+    s.put(row, xc + 3, formula=fx.frozen_at(f_ref, ctx.baseline_refs.get(node_id, total),
+                                            ft.pick(frz, f_ref, n)), cached=level, style="muted")
 
 
 def _widths(ctx: Context) -> float:

@@ -135,9 +135,8 @@ def tracking_sheet(ctx: Context) -> Sheet:
                                                    s.range(first, last_col, end, last_col)),
                      cached=trk.asof, style="calc_bold:int")
     ctx.name("asof", asof_ref)
-    label = f'IF(asof=0,"",{ft.pick(ctx.month_labels, "asof", n)})'
-    s.put(1, 3, formula=label, cached=plan.period.labels()[trk.asof - 1] if trk.asof else "",
-          style="calc_bold")
+    month = plan.period.labels()[trk.asof - 1] if trk.asof else ""
+    s.put(1, 3, formula=ft.asof_label(ctx.month_labels, n), cached=month, style="calc_bold")
     s.put(1, 5, ctx.t("not_counted_note"), "muted")
     s.rows_done(first)
     for k in plan.nodes:
@@ -203,8 +202,8 @@ def _block(ctx: Context, s: Sheet, k: str, b: Block, rate: FunnelLink | None, yt
             assert shifted_row is not None
             obs = ft.observed_month_rate(s.ref(*b.at("used", m)).local,
                                          str(ft.pick(lower, m + 1, n)), shifted_row.cell(m))
-            a_ref = f"IF({typed}>0,{a_ref},{obs})"
-        s.put(r_ach, c, formula=f'IF({m + 1}>asof,"",{fx.achievement(a_ref, t_ref, dirn)})',
+            a_ref = ft.typed_switch(typed, a_ref, obs)
+        s.put(r_ach, c, formula=ft.month_achievement(m + 1, fx.achievement(a_ref, t_ref, dirn)),
               cached=_b(nt.month_achievement[m]), style="calc:pct")
         s.put(r_st, c, formula=fx.status(s.ref(r_ach, c).local, "in_on_track", "in_at_risk",
                                          ctx.statuses),
@@ -282,7 +281,7 @@ def _right(ctx: Context, s: Sheet, k: str, b: Block, rate: FunnelLink | None, er
             return own
         lower = f"act_{rate.lower}"
         shifted_row = ctx.link_rows[(rate.upper, rate.lower)][1]
-        return f"IF({typed}>0,{own},{ft.observed_figure(lower, shifted_row, used, a, bb)})"
+        return ft.typed_switch(typed, own, ft.observed_figure(lower, shifted_row, used, a, bb))
 
     for qi, (q0, q1) in enumerate(plan.period.quarters):
         c = mc + n + qi
@@ -332,7 +331,7 @@ def _right(ctx: Context, s: Sheet, k: str, b: Block, rate: FunnelLink | None, er
           style="muted")
     miss = ft.missing(arow, h, "asof")
     if rate is not None:
-        miss = f'IF({typed}>0,{miss},"")'
+        miss = ft.typed_switch(typed, miss, '""')
     ctx.name(f"missing_{k}", s.put(r0, x + 2, formula=miss, cached=_b(nt.missing),
                                    style="muted"))
     ga = ft.gap_figure(arow, kgi["h"], h, "asof", kgi["own"], agg, n, actual=True)
@@ -342,11 +341,11 @@ def _right(ctx: Context, s: Sheet, k: str, b: Block, rate: FunnelLink | None, er
         lower = f"act_{rate.lower}"
         shifted_row = ctx.link_rows[(rate.upper, rate.lower)][1]
         obs = ft.observed_figure(lower, shifted_row, kgi["h"], 1, "asof")
-        ga = f"IF({typed}>0,{ga},{obs})"
+        ga = ft.typed_switch(typed, ga, obs)
         gt = ft.gap_figure(erow, kgi["h"], h, "asof", kgi["own"], "mean", n, actual=False)
         both = ft.complete(kgi["h"], [ctx.track_cells[rate.lower]["h"],
                                       ctx.track_cells[rate.upper]["h"]], "asof")
-        full = f"IF({typed}>0,{full},{both})"
+        full = ft.typed_switch(typed, full, both)
     s.put(r0, x + 3, formula=ga, cached=_b(nt.gap_actual), style="muted")
     s.put(r0, x + 4, formula=gt, cached=_b(nt.gap_target), style="muted")
     s.put(r0, x + 5, formula=full, cached=1 if nt.complete else 0, style="muted")
