@@ -162,7 +162,7 @@ def cmd_pull(a: argparse.Namespace) -> int:
 def cmd_update(a: argparse.Namespace) -> int:
     from kpixl.app.update import update
 
-    print("\n".join(update(a.plan, a.workbook).lines()))
+    print("\n".join(update(a.plan, a.workbook, replan_closed=a.replan_closed).lines()))
     return 0
 
 
@@ -246,6 +246,9 @@ def parser() -> argparse.ArgumentParser:
              "actuals, overrides, PDCA, KFS status and changed inputs; keeps a backup")
     sp.add_argument("plan")
     sp.add_argument("workbook")
+    sp.add_argument("--replan-closed", action="store_true",
+                    help="rebuild the closed months' targets from the new plan too (by default "
+                         "they keep their published targets, as frozen months)")
     sp = add("actuals", cmd_actuals_import, "import actuals into a workbook")
     act = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = act.add_parser("import", help="import actuals from a CSV or .xlsx export",

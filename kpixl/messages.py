@@ -707,6 +707,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "意味を持ちます）"),
     "safe.backup": ("cannot write the backup {name} ({reason})",
                     "バックアップ {name} を書き込めません（{reason}）"),
+    # -- issue 13: kpixl update freezes closed months; kpixl report warns of missing months ------
+    "freeze.summary": ("frozen: the closed months {first}..{last} keep their published targets "
+                       "({count} KPIs); the open months carry the rest of the new totals",
+                       "確定: 締めた月 {first}〜{last} は公表済みの目標を保持します（{count} 件の"
+                       "KPI）。残りの月が新しい目標の残りを受け持ちます"),
+    "freeze.node": ("  {name}: {months} closed months kept at their published targets "
+                    "(total {total})",
+                    "  {name}: 締めた {months} か月を公表済みの目標のまま保持（合計 {total}）"),
+    "freeze.over": ("  {name}: the frozen months already exceed the new target; the open "
+                    "months get 0",
+                    "  {name}: 確定済みの月だけで新しい目標を超えています。残りの月の目標は 0 "
+                    "です"),
+    "freeze.replanned": ("re-planned: the closed months {first}..{last} take the new plan's "
+                         "targets (--replan-closed)",
+                         "再計画: 締めた月 {first}〜{last} も新しい計画の目標にしました"
+                         "（--replan-closed）"),
+    "freeze.moved": ("not frozen: the plan's months moved, so the closed months {first}..{last} "
+                     "take the new plan's targets",
+                     "確定しません: 計画の月がずれたため、締めた月 {first}〜{last} は新しい計画の"
+                     "目標になります"),
+    "report.missing": ("missing actuals (not counted on either side): {items}",
+                       "未入力の実績（目標・実績のどちらにも含めません）: {items}"),
+    "report.missing_item": ("{name} ({months} missing)", "{name}（{months} 未入力）"),
+    "report.unexplained": ("unexplained (timing, levels times prices, rounding): {value}",
+                           "説明できない差異（時期のずれ・水準×単価・端数など）: {value}"),
+    "report.needs": ("{name}: enter actuals of {ids} to split it",
+                     "{name}: 分解するには {ids} の実績を入力してください"),
 }
 
 

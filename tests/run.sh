@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export LC_ALL=C.UTF-8 PYTHONDONTWRITEBYTECODE=1
 
-LO_PACKAGES=(libreoffice-calc-nogui fonts-noto-cjk fonts-crosextra-carlito poppler-utils)
+LO_PACKAGES=(libreoffice-calc-nogui fonts-noto-cjk fonts-crosextra-carlito poppler-utils gnumeric)
 APT_UPDATED=0
 
 note() { printf '\n[tests/run.sh] %s\n' "$*" >&2; }
@@ -70,7 +70,7 @@ if [[ "${KPIXL_SKIP_INSTALL:-0}" != 1 ]]; then
 fi
 
 # --- LibreOffice (the reference calculator) ---------------------------------------------
-if ! command -v soffice >/dev/null 2>&1; then
+if ! command -v soffice >/dev/null 2>&1 || ! command -v ssconvert >/dev/null 2>&1; then
     note "soffice not found: trying to install ${LO_PACKAGES[*]} (about 90 MB)"
     if ! apt_install "${LO_PACKAGES[@]}"; then
         note "could not install LibreOffice (needs root or passwordless sudo, and apt-get)." \

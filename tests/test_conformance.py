@@ -33,6 +33,7 @@ from kpixl.engine import funnel, periods, tracking
 from kpixl.engine.rounding import guard, round_down, round_nearest, round_up
 from kpixl.formulas import builders as fx
 from kpixl.formulas import registry
+from kpixl.formulas import tracking as ft
 
 pytestmark = pytest.mark.libreoffice
 
@@ -41,7 +42,21 @@ STALE = 987654321
 LABELS = ("On track", "At risk", "Off track")
 LABELS_JA = ("順調", "注意", "未達")
 #: Pairs checked elsewhere: kpi_ cells are recipes rendered, compared on whole plans.
-ELSEWHERE = {"recipe.evaluate": "test_workbook / test_liveness compare every kpi_ name"}
+ELSEWHERE = {"recipe.evaluate": "test_workbook / test_liveness compare every kpi_ name",
+             # checked cell by cell on whole plans (test_liveness in LibreOffice, test_gnumeric)
+             **dict.fromkeys(("periods.frozen_count", "periods.monthly_targets/frozen",
+                              "periods.monthly_targets/frozen_rest", "tracking.reported/pick",
+                              "tracking.missing_months", "tracking.observed_months/rate",
+                              "tracking.observed_rate/month", "gap.attribute",
+                              "gap.attribute/gap", "gap.attribute/figure",
+                              "gap.attribute/complete", "gap.differs", "gap.attribute/lacking",
+                              "gap.unexplained", "gap.attribute/cause",
+                              "gap.attribute/cause_name", "gap.attribute/leaf",
+                              "gap.attribute/node", "periods.monthly_targets/frozen_open",
+                              "periods.monthly_targets/frozen_at", "tracking.resolve_asof/label",
+                              "tracking.resolve_asof/caption", "tracking.window_actual/chart",
+                              "tracking.achievement/month", "tracking.observed_rate/typed"),
+                             "whole-plan comparisons: test_liveness, test_gnumeric")}
 CUMULATIVE = "periods.cumulative"
 
 
@@ -268,6 +283,9 @@ class Book:
 
     def sheet(self, pair: str) -> Sheet:
         name = pair.split(".", 1)[-1].replace("/", "-")[:31]
+        for old in self.sheets:  # one sheet per pair, however many cases ask for it
+            if old.name == name:
+                return old
         s = Sheet(name)
         self.sheets.append(s)
         return s
@@ -498,18 +516,136 @@ def _row(c: Case, values: Sequence[Input]) -> tuple[str, list[float | None]]:
     return f"{refs[0]}:{refs[-1]}", [engine_value(v) for v in values]
 
 
+def _h(c: Case, refs: list[str], vals: list[float | None], check: bool = True) -> str:
+    """The helper row (``ft.entered_month``: m or -m) over an actual row, as a range; each
+    cell is checked against tracking.reported when ``check``."""
+    out = []
+    for m, (ref, v) in enumerate(zip(refs, vals, strict=True)):
+        f = ft.entered_month(ref, m + 1)
+        exp = m + 1 if v is not None else -(m + 1)
+        out.append(c.out(f, exp, exact=True, pair="tracking.reported") if check
+                   else c.helper(f, exp))
+    return f"{out[0]}:{out[-1]}"
+
+
+def _tracked_row(book: Book, rng: random.Random, name: str,
+                 signed: bool = False) -> tuple[Case, int, str, list[float | None], str, int]:
+    """A case with an actual row, its helper row and an as-of month."""
+    n = months(rng)
+    vals = [actual(rng, signed=signed) if rng.random() < rng.random() + 0.2 else None
+            for _ in range(n)]
+    c = Case(book, book.sheet(name), name)
+    refs = c.row_in(vals)
+    ev_row = [engine_value(v) for v in vals]
+    h = _h(c, refs, ev_row, check=name == "tracking.reported")
+    asof = rng.randint(0, n)
+    return c, n, f"{refs[0]}:{refs[-1]}", ev_row, h, asof
+
+
+def gen_reported(book: Book, rng: random.Random) -> None:
+    for _ in range(N_ROWS):
+        _tracked_row(book, rng, "tracking.reported")
+
+
 def gen_last_entered(book: Book, rng: random.Random) -> None:
-    name = "tracking.last_entered"
+    for _ in range(N_SCALAR):
+        c, _n, _, ev_row, h, _a = _tracked_row(book, rng, "tracking.last_entered")
+        c.out(ft.last_entered(h), ev(tracking.last_entered, ev_row), exact=True)
+
+
+def gen_reported_count(book: Book, rng: random.Random) -> None:
+    for _ in range(N_SCALAR):
+        c, n, _, ev_row, h, _a = _tracked_row(book, rng, "tracking.reported/count")
+        a, b = rng.randint(1, n), rng.randint(0, n)
+        ar, br = c.inp(a), c.inp(b)
+        c.out(ft.reported_count(h, ar, br), len(tracking.reported(ev_row, b, a)), exact=True)
+
+
+def gen_own_asof(book: Book, rng: random.Random) -> None:
+    for _ in range(N_SCALAR):
+        c, _n, _, ev_row, h, asof = _tracked_row(book, rng, "tracking.reported/last")
+        ar = c.inp(asof)
+        c.out(ft.own_asof(h, ar), max(tracking.reported(ev_row, asof), default=0), exact=True)
+
+
+def gen_missing(book: Book, rng: random.Random) -> None:
+    for _ in range(N_SCALAR):
+        c, _n, row, ev_row, h, asof = _tracked_row(book, rng, "tracking.missing")
+        ar = c.inp(asof)
+        c.out(ft.missing(row, h, ar), ev(tracking.missing, ev_row, asof), exact=True)
+
+
+def gen_missing_sum(book: Book, rng: random.Random) -> None:
+    name = "tracking.missing_months/targets"
+    for _ in range(N_SCALAR):
+        c, n, _, ev_row, h, asof = _tracked_row(book, rng, name)
+        t_in = [rnum(rng, scale=(-2, 7)) for _ in range(n)]
+        t_refs = c.row_in(t_in)
+        t = [engine_value(x) or 0.0 for x in t_in]
+        ar = c.inp(asof)
+        exp = sum(t[m - 1] for m in range(1, asof + 1) if ev_row[m - 1] is None)
+        c.out(ft.missing_sum(f"{t_refs[0]}:{t_refs[-1]}", h, ar), exp)
+
+
+def gen_over_months(agg: str, name: str, targets: bool) -> Callable[..., None]:
+    def gen(book: Book, rng: random.Random) -> None:
+        for _ in range(N_SCALAR):
+            c, n, row, ev_row, h, _a = _tracked_row(book, rng, name, signed=True)
+            a = rng.randint(1, n)
+            b = rng.randint(0, n)
+            ar, br = c.inp(a), c.inp(b)
+            months_ = tracking.reported(ev_row, b, a)
+            if targets:  # a target row over the months the actuals select
+                t_in = [rnum(rng, scale=(-2, 9)) for _ in range(n)]
+                t_refs = c.row_in(t_in)
+                t = [engine_value(x) or 0.0 for x in t_in]
+                c.out(ft.over_reported(f"{t_refs[0]}:{t_refs[-1]}", h, ar, br, agg, n),
+                      ev(tracking.over_months, t, months_, agg), what=f"a={a} b={b}")
+            else:
+                c.out(ft.over_reported(row, h, ar, br, agg, n),
+                      ev(tracking.window_actual, ev_row, a, b, agg), what=f"a={a} b={b}")
+
+    return gen
+
+
+def gen_window_target(book: Book, rng: random.Random) -> None:
+    name = "tracking.window_target"
     s = book.sheet(name)
-    for _ in range(N_ROWS * 2):
+    for i in range(N_SCALAR):
+        agg = ("sum", "mean", "last")[i % 3]
         n = months(rng)
-        density = rng.random()
-        vals = [actual(rng) if rng.random() < density else None for _ in range(n)]
+        vals = [rnum(rng, scale=(-2, 9)) for _ in range(n)]
+        a = rng.randint(1, n)
+        b = rng.randint(a, n)
         c = Case(book, s, name)
-        row, ev_row = _row(c, vals)
-        idx = _idx(c, n)
-        c.out(fx.last_entered(row, idx), ev(tracking.last_entered, ev_row),
-              exact=True)
+        refs = c.row_in(vals)
+        ev_row = [engine_value(v) or 0.0 for v in vals]
+        c.out(fx.window_target(refs[a - 1], refs[b - 1], agg),
+              ev(tracking.window_target, ev_row, a, b, agg))
+
+
+def gen_asof_input(book: Book, rng: random.Random) -> None:
+    import datetime as dt
+
+    name = "tracking.asof_from_input"
+    s = book.sheet(name)
+    epoch = dt.date(1899, 12, 30)
+    for _ in range(N_SCALAR):
+        n = months(rng)
+        y, m0 = rng.choice([2025, 2026]), rng.randint(1, 12)
+        start = dt.date(y, m0, 1)
+        k = rng.random()
+        if k < 0.3:
+            v: Input = rng.randint(0, n)
+        elif k < 0.4:
+            v = None
+        else:
+            d = dt.date(y + rng.randint(-1, 3), rng.randint(1, 12), rng.randint(1, 28))
+            v = float((d - epoch).days)
+        c = Case(book, s, name)
+        ref = c.inp(v)
+        exp = tracking.asof_from_input(engine_value(v), start, n)
+        c.out(ft.asof_input(ref, y, m0, n, 1000), "" if exp is None else exp, exact=True)
 
 
 def gen_resolve_asof(book: Book, rng: random.Random) -> None:
@@ -518,9 +654,11 @@ def gen_resolve_asof(book: Book, rng: random.Random) -> None:
     for _ in range(N_SCALAR):
         n = months(rng)
         asof: Input = rng.choice([None, None, 0, rng.randint(0, n), Text("x")])
-        lasts: list[Input] = [rng.choice([0, rng.randint(0, n), None]) for _ in range(4)]
+        lasts: list[Input] = [rng.choice([0, rng.randint(0, n)]) for _ in range(4)]
+        kgi_last = rng.choice([0, rng.randint(0, n)])
         c = Case(book, s, name)
         a_ref = c.inp(asof)
+        k_ref = c.inp(kgi_last)
         refs = c.row_in(lasts)
         rows = []
         for v in lasts:  # an actual row whose last entered month is v
@@ -528,56 +666,12 @@ def gen_resolve_asof(book: Book, rng: random.Random) -> None:
             if v:
                 row[int(v) - 1] = 1.0
             rows.append(row)
+        kgi: list[float | None] = [None] * n
+        if kgi_last:
+            kgi[kgi_last - 1] = 1.0
         a = engine_value(asof)
-        c.out(fx.resolve_asof(a_ref, f"{refs[0]}:{refs[-1]}"),
-              ev(tracking.resolve_asof, None if a is None else int(a), rows), exact=True)
-
-
-def _window(rng: random.Random, n: int) -> tuple[int, int]:
-    a = rng.randint(1, n)
-    k = rng.random()
-    if k < 0.15:
-        return a, 0
-    if k < 0.3:
-        return a, max(0, a - rng.randint(1, 3))
-    return a, rng.randint(a, n)
-
-
-def gen_window_target(agg: str) -> Callable[..., None]:
-    name = f"tracking.window_target/{agg}"
-
-    def gen(book: Book, rng: random.Random) -> None:
-        s = book.sheet(name)
-        for _ in range(N_SCALAR):
-            n = months(rng)
-            vals = [rnum(rng, scale=(-2, 9)) for _ in range(n)]
-            a, b = _window(rng, n)
-            c = Case(book, s, name)
-            row, ev_row = _row(c, vals)
-            ar, br = c.inp(a), c.inp(b)
-            c.out(fx.window_target(row, ar, br, agg),
-                  ev(tracking.window_target, ev_row, a, b, agg))
-
-    return gen
-
-
-def gen_window_actual(agg: str) -> Callable[..., None]:
-    name = f"tracking.window_actual/{agg}"
-
-    def gen(book: Book, rng: random.Random) -> None:
-        s = book.sheet(name)
-        for _ in range(N_SCALAR):
-            n = months(rng)
-            vals = [actual(rng, signed=rng.random() < 0.2) for _ in range(n)]
-            a, b = _window(rng, n)
-            c = Case(book, s, name)
-            row, ev_row = _row(c, vals)
-            idx = _idx(c, n)
-            ar, br = c.inp(a), c.inp(b)
-            c.out(fx.window_actual(row, idx, ar, br, agg),
-                  ev(tracking.window_actual, ev_row, a, b, agg))
-
-    return gen
+        c.out(ft.resolve_asof(a_ref, k_ref, f"{refs[0]}:{refs[-1]}"),
+              ev(tracking.resolve_asof, None if a is None else int(a), rows, kgi), exact=True)
 
 
 def _ach_inputs(rng: random.Random) -> tuple[Input, Input]:
@@ -632,25 +726,19 @@ def _actual_row(rng: random.Random, n: int, whole: bool) -> list[Input]:
 
 
 def gen_forecast(book: Book, rng: random.Random) -> None:
-    name = "tracking.forecast"
-    s = book.sheet(name)
     for _ in range(N_ROWS * 2):
-        n = months(rng)
-        vals = _actual_row(rng, n, rng.random() < 0.5)
-        w_in = weights(rng, n)
-        asof = rng.randint(0, n)
-        c = Case(book, s, name)
-        row, ev_row = _row(c, vals)
-        idx = _idx(c, n)
+        c, n, row, ev_row, h, asof = _tracked_row(book, rng, "tracking.forecast")
         a_ref = c.inp(asof)
+        w_in = weights(rng, n)
         w_refs = c.row_in(w_in)
         w = [engine_value(x) or 0.0 for x in w_in]
         cum = _cum_row(c, w_refs, w)
-        cum_range = f"{cum[0]}:{cum[-1]}"
-        ytd = c.helper(fx.window_actual(row, idx, 1, a_ref, "sum"))
-        c_asof = f"IF({a_ref}=0,0,INDEX({cum_range},1,{a_ref}))"  # Context.c_at(shift, "asof")
-        c.out(fx.forecast(ytd, c_asof, cum[-1]),
-              ev(tracking.forecast, ev_row, w, asof, "sum"),
+        wr = f"{w_refs[0]}:{w_refs[-1]}"
+        ytd = c.helper(ft.over_reported(row, h, 1, a_ref, "sum", n))
+        months_ = tracking.reported(ev_row, asof)
+        wsum = c.out(ft.reported_weight(wr, h, a_ref), sum(w[m - 1] for m in months_),
+                     pair="tracking.forecast/weights")
+        c.out(fx.forecast(ytd, wsum, cum[-1]), ev(tracking.forecast, ev_row, w, asof, "sum"),
               what=f"asof={asof}")
 
 
@@ -724,12 +812,25 @@ def gen_observed_rate(book: Book, rng: random.Random) -> None:
         asof = rng.randint(0, n)
         lag = rng.choice([0, 0, 1, 2, 3])
         c = Case(book, s, name)
-        u_row, u = _row(c, upper)
-        l_row, lw = _row(c, lower)
+        u_refs, l_refs = c.row_in(upper), c.row_in(lower)
+        u = [engine_value(v) for v in upper]
+        lw = [engine_value(v) for v in lower]
         a_ref = c.inp(asof)
-        c.out(fx.observed_rate(l_row, u_row, a_ref, lag),
-              ev(tracking.observed_rate, u, lw, asof, lag),
-              what=f"asof={asof} lag={lag}")
+        hs, sh = [], []
+        months_ = set(tracking.observed_months(u, lw, n, lag))
+        for m in range(n):
+            up = u_refs[m - lag] if m - lag >= 0 else None
+            hs.append(c.out(ft.observed_month(l_refs[m], up, m + 1),
+                            m + 1 if m + 1 in months_ else -(m + 1), exact=True,
+                            pair="tracking.observed_months"))
+        for m in range(n):
+            up = u_refs[m - lag] if m - lag >= 0 else None
+            uv = u[m - lag] if m - lag >= 0 else None
+            sh.append(c.out(ft.shifted(up), 0.0 if uv is None else uv,
+                            pair="tracking.observed_rate/shifted"))
+        c.out(ft.observed_figure(f"{l_refs[0]}:{l_refs[-1]}", f"{sh[0]}:{sh[-1]}",
+                                 f"{hs[0]}:{hs[-1]}", 1, a_ref),
+              ev(tracking.observed_rate, u, lw, asof, lag), what=f"asof={asof} lag={lag}")
 
 
 def gen_funnel(book: Book, rng: random.Random) -> None:
@@ -775,8 +876,16 @@ GENERATORS: dict[str, Callable[[Book, random.Random], None]] = {
     "tracking.effective_targets": gen_effective_target,
     "tracking.last_entered": gen_last_entered,
     "tracking.resolve_asof": gen_resolve_asof,
-    **{f"tracking.window_target/{a}": gen_window_target(a) for a in ("sum", "mean", "last")},
-    **{f"tracking.window_actual/{a}": gen_window_actual(a) for a in ("sum", "mean", "last")},
+    "tracking.asof_from_input": gen_asof_input,
+    "tracking.reported": gen_reported,
+    "tracking.reported/count": gen_reported_count,
+    "tracking.reported/last": gen_own_asof,
+    "tracking.missing": gen_missing,
+    "tracking.missing_months/targets": gen_missing_sum,
+    **{f"tracking.over_months/{a}": gen_over_months(a, f"tracking.over_months/{a}", True)
+       for a in ("sum", "mean", "last")},
+    "tracking.window_actual": gen_over_months("sum", "tracking.window_actual", False),
+    "tracking.window_target": gen_window_target,
     "tracking.achievement/up": gen_achievement("up"),
     "tracking.achievement/down": gen_achievement("down"),
     "tracking.status": gen_status,
@@ -784,6 +893,9 @@ GENERATORS: dict[str, Callable[[Book, random.Random], None]] = {
     "tracking.remaining": gen_remaining,
     "tracking.catch_up": gen_catch_up,
     "tracking.observed_rate": gen_observed_rate,
+    "tracking.observed_months": lambda book, rng: None,  # checked inside gen_observed_rate
+    "tracking.observed_rate/shifted": lambda book, rng: None,  # likewise
+    "tracking.forecast/weights": lambda book, rng: None,  # checked inside gen_forecast
     "funnel.required_counts": gen_funnel,
 }
 PAIRS = [p.name for p in registry.PAIRS if p.formula is not None and p.name not in ELSEWHERE]

@@ -139,6 +139,10 @@ def make_edits(plan: Plan, sol: Solution, sched: Mapping[str, NodeSchedule], rng
         e.actuals[k][closed] = 5.0  # after asof: must not count
     elif mode == "zero":
         e.asof = 0
+    else:  # blank: an early next-month figure of one KPI must not move the as-of month
+        others = [k for k in keys if k != plan.kgi]
+        if others and closed < n:
+            e.actuals[rng.choice(others)][closed] = 3.0
     for _ in range(3):
         k = rng.choice(list(plan.nodes))
         e.overrides.setdefault(k, [None] * n)[rng.randrange(n)] = rng.choice(
@@ -274,9 +278,14 @@ def test_edits_took_effect_in_the_engine_and_the_workbook(scenarios: list[Scenar
     s = scenarios[i]
     got = _got(s).named
 
-    assert s.tracking.asof == (s.edits.asof if s.edits.asof is not None else max(
-        (max((m + 1 for m, v in enumerate(r) if isinstance(v, int | float)), default=0)
-         for r in s.edits.actuals.values()), default=0))
+    def last(r: list[Cell]) -> int:
+        return max((m + 1 for m, v in enumerate(r) if isinstance(v, int | float)), default=0)
+
+    kgi_last = last(s.edits.actuals.get(s.plan.kgi, []))  # plan-format.md "As-of": the KGI's
+    any_last = max((last(r) for r in s.edits.actuals.values()), default=0)
+    exp = s.edits.asof if s.edits.asof is not None else (kgi_last or any_last)
+    assert s.tracking.asof == exp
+    assert got["asof"] == exp
     for k, v in s.edits.values.items():
         assert got[f"in_{k}"] == v
     for k, row in s.edits.actuals.items():
@@ -355,7 +364,7 @@ def chart_actual(s: Scenario, formula: str) -> Any:
     row = s.edits.engine_actuals().get(node, [None] * s.plan.months)
     if month > s.tracking.asof:
         return "#N/A"
-    if "SUM(" in formula:
+    if "SUMIFS(" in formula:
         entered = [x for x in row[:month] if x is not None]
         return sum(entered) if entered else "#N/A"
     return "#N/A" if row[month - 1] is None else row[month - 1]

@@ -133,9 +133,18 @@ def test_override_of_0_blanks_the_months_achievement(solution: Solution,
     assert got.ytd_target == 2
 
 
-def test_blank_asof_is_the_last_month_with_any_actual(solution: Solution,
-                                                      sched: dict[str, NodeSchedule]) -> None:
+def test_blank_asof_is_the_kgis_last_month_not_an_early_figure(
+        solution: Solution, sched: dict[str, NodeSchedule]) -> None:
+    # plan-format.md "As-of": the KGI (orders) has June at the latest; price's early figure for
+    # July does not close July for everyone.
     got = tracked(solution, sched, {"orders": [1, 2], "price": [_, _, _, 90]})
+    assert got.asof == 2
+    assert got.nodes["price"].ytd_actual is None  # July is not counted yet
+
+
+def test_blank_asof_without_kgi_actuals_is_the_last_month_with_any_actual(
+        solution: Solution, sched: dict[str, NodeSchedule]) -> None:
+    got = tracked(solution, sched, {"deals": [1], "price": [_, _, _, 90]})
     assert got.asof == 4
 
 
@@ -148,8 +157,10 @@ def test_explicit_asof_ignores_later_actuals(solution: Solution,
 
 def test_explicit_asof_past_the_entered_months_counts_their_targets(
         solution: Solution, sched: dict[str, NodeSchedule]) -> None:
+    # like with like: month 3 is missing, so neither side counts it (2 + 2 against 2 + 2)
     got = tracked(solution, sched, {"orders": [2, 2]}, asof=3).nodes["orders"]
-    assert (got.ytd_target, got.ytd_actual) == (6, 4)
+    assert (got.ytd_target, got.ytd_actual) == (4, 4)
+    assert (got.missing, got.missing_months) == (1, (3,))
 
 
 def test_entered_0_is_data(solution: Solution, sched: dict[str, NodeSchedule]) -> None:
@@ -187,8 +198,9 @@ def test_mean_ytd_is_the_mean_of_entered_months(solution: Solution,
 def test_last_ytd_is_the_latest_entered(solution: Solution,
                                         sched: dict[str, NodeSchedule]) -> None:
     got = tracked(solution, sched, {"customers": [41, _, 44]}, asof=4).nodes["customers"]
-    assert (got.ytd_target, got.ytd_actual) == (48, 44)  # month 4's target; month 3's actual
-    assert got.status == "at_risk"  # 44 / 48 = 0.917
+    # own as-of month 3 (month 4 missing): the ramp 40 -> 52 is at 46 there; 44 / 46 = 0.957
+    assert (got.ytd_target, got.ytd_actual) == (46, 44)
+    assert got.status == "at_risk"
 
 
 # -- achievement and status -------------------------------------------------------------------
@@ -280,9 +292,9 @@ def test_catch_up_not_whole_respreads_by_weight() -> None:
 
 def test_observed_rate_uses_the_upper_stage_lag_months_earlier(
         solution: Solution, sched: dict[str, NodeSchedule]) -> None:
-    # orders 1..4 over deals 1..3 (lag 1): 6 / 10.
+    # orders of months 2..4 (month 1's deals lie before the plan) over deals 1..3: 4 / 10.
     got = tracked(solution, sched, {"deals": [4, 4, 2, 6], "orders": [2, 1, 0, 3]})
-    assert got.observed == {("deals", "orders"): pytest.approx(0.6)}
+    assert got.observed == {("deals", "orders"): pytest.approx(0.4)}
 
 
 def test_observed_rate_blank_when_the_lag_covers_every_closed_month() -> None:
@@ -290,5 +302,6 @@ def test_observed_rate_blank_when_the_lag_covers_every_closed_month() -> None:
 
 
 def test_observed_rate_with_lag_on_the_worked_example() -> None:
+    # orders Jun..Sep (1 + 0 + 1 + 1) over deals Apr..Jul (3 + 3 + 2 + 5)
     got = tracking.observed_rate([3, 3, 2, 5, 3, 3], [1, 0, 1, 0, 1, 1], asof=6, lag=2)
-    assert got == pytest.approx(4 / 13)
+    assert got == pytest.approx(3 / 13)

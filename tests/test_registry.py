@@ -17,10 +17,11 @@ import pytest
 from kpixl.engine import periods, tracking
 from kpixl.formulas import builders as fx
 from kpixl.formulas import registry
+from kpixl.formulas import tracking as ft
 
 #: Builders that are not twins of one engine function: ``window`` makes a reference, ``render``
 #: is paired with recipe.evaluate but checked on whole plans (test_workbook).
-HELPERS = {"window"}
+HELPERS = {"text"}
 
 
 def public_functions(module: ModuleType) -> set[str]:
@@ -44,6 +45,7 @@ def test_every_public_formula_builder_has_an_engine_partner() -> None:
 
 def test_formulas_all_lists_every_public_builder() -> None:
     assert set(fx.__all__) == public_functions(fx)
+    assert set(ft.__all__) == public_functions(ft)
 
 
 @pytest.mark.parametrize("pair", registry.PAIRS, ids=lambda p: p.name)
@@ -64,7 +66,8 @@ def test_every_builder_listed_is_a_public_function_of_kpixl_formulas(
     if pair.formula is None:
         assert pair.note, "a pair without a builder says why"
         return
-    assert getattr(fx, pair.formula.__name__) is pair.formula
+    module = fx if pair.formula.__module__ == fx.__name__ else ft
+    assert getattr(module, pair.formula.__name__) is pair.formula
     engine_params = inspect.signature(pair.engine).parameters
     builder_params = inspect.signature(pair.formula).parameters
     for key, _ in pair.options:  # an option selects the variant on one side at least

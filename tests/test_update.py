@@ -583,7 +583,8 @@ def test_an_updated_workbook_equals_the_engine_after_recalculation(tmp_path: Pat
                                                                     recalc: Any) -> None:
     wb = fill(build(SEED, tmp_path / "w.xlsx"),
               actuals={("orders", 0): 1, ("orders", 1): 2, ("deals", 0): 4, ("deals", 1): 5,
-                       ("inquiries", 1): 30, ("revenue", 0): 9e6, ("win_rate", 1): 0.3},
+                       ("inquiries", 1): 30, ("revenue", 0): 9e6, ("revenue", 1): 1e7,
+                       ("win_rate", 1): 0.3},  # the KGI's last month (2) is the as-of month
               overrides={("orders", 2): 3}, inputs={"in_deal_rate": 0.45})
     update(changed_plan(tmp_path, [add_node, lengthen, lower_win_rate]), wb)
     d = report_data(wb)

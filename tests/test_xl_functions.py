@@ -18,6 +18,7 @@ from kpixl.engine import funnel, periods, tracking
 from kpixl.engine.confidence import confidence_count
 from kpixl.engine.solve import solve
 from kpixl.formulas import builders as fx
+from kpixl.formulas import tracking as ft
 from kpixl.layout.core import Sheet, WorkbookLayout
 from kpixl.layout.labels import status_labels
 from kpixl.model.plan_dict import plan_to_json
@@ -272,7 +273,6 @@ def _cases(b: _Book) -> None:
     w = b.put_row(SEASON)
     c = b.cum_row(w)
     acts = b.put_row(ORDERS_TO_SEPT)
-    idx = b.put_row(list(range(1, 13)))
     total, ytd, asof = b.put_row([12, 4, 6])
     c_asof = f"IF({asof}=0,0,INDEX({c[0]}:{c[-1]},1,{asof}))"
     for key, whole in (("catchup_whole", True), ("catchup_exact", False)):
@@ -280,11 +280,15 @@ def _cases(b: _Book) -> None:
         texts = [fx.catch_up(m + 1, rem, asof, w[m], c[m], c[m - 1] if m else None,
                              c_asof, c[-1], whole) for m in range(12)]
         b.formulas(key, texts, flat(xf.KPIXL_CATCHUP(12, 4, row(SEASON), 6, whole)))
-    arow, irow = f"{acts[0]}:{acts[-1]}", f"{idx[0]}:{idx[-1]}"
-    ytd_sum = fx.window_actual(arow, irow, 1, asof, "sum")
-    b.formulas("forecast_sum", [fx.forecast(f"({ytd_sum})", c_asof, c[-1])],
+    arow = f"{acts[0]}:{acts[-1]}"
+    hcells = b.put_row([m + 1 if v is not None else -(m + 1)
+                        for m, v in enumerate(ORDERS_TO_SEPT)])  # ft.entered_month's values
+    h, k = f"{hcells[0]}:{hcells[-1]}", len(ORDERS_TO_SEPT)
+    ytd_sum = ft.over_reported(arow, h, 1, asof, "sum", k)
+    wsum = ft.reported_weight(f"{w[0]}:{w[k - 1]}", h, asof)
+    b.formulas("forecast_sum", [fx.forecast(f"({ytd_sum})", f"({wsum})", c[-1])],
                [xf.KPIXL_FORECAST(row(ORDERS_TO_SEPT), row(SEASON), 6)])
-    b.formulas("forecast_last", [fx.window_actual(arow, irow, 1, asof, "last")],
+    b.formulas("forecast_last", [ft.over_reported(arow, h, 1, asof, "last", k)],
                [xf.KPIXL_FORECAST(row(ORDERS_TO_SEPT), row(SEASON), 6, "last")])
     for key, a, t, d in (("ach_up", 4, 5, "up"), ("ach_down", 1.1, 1, "down"),
                          ("ach_zero", 4, 0, "up"), ("ach_blank", None, 5, "up")):

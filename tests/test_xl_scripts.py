@@ -163,8 +163,11 @@ FULL_YEAR = {"revenue": 57_500_000, "customers": 46, "unit_price": 1_250_000, "r
 
 
 def test_review_names_the_off_track_kpis_and_the_gap_cause(book) -> None:
+    # every month reported (tracking compares like with like): flows entered as the year's
+    # total in March and 0 before, levels and rates every month
+    flows = {"revenue", "retained", "new", "deals"}
     for node, value in FULL_YEAR.items():
-        put(book, f"act_{node}", [value], month=12)
+        put(book, f"act_{node}", [0] * 11 + [value] if node in flows else [value] * 12)
     put(book, "in_asof", [12])
     scripts.review(book, today=dt.date(2026, 4, 3))
     row = book.read("PDCA")[3]

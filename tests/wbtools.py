@@ -10,7 +10,9 @@ whole-number cells exactly).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import random
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -229,6 +231,11 @@ def expected_names(plan: Plan, solution: Solution, sched: Mapping[str, NodeSched
             exp[f"in_{k}"] = node.value
         elif res.role == "root" and node.target is not None:
             exp[f"in_{k}"] = node.target
+        exp[f"missing_{k}"] = nt.missing
+        exp[f"gap_{k}"] = trk.gap.shares.get(k)
+    exp["kpixl_gap"] = trk.gap.gap
+    exp["kpixl_unexplained"] = trk.gap.unexplained
+    exp["kpixl_cause"] = trk.gap.cause or ""
     exp["in_seasonality"] = list(plan.weights)
     exp["in_on_track"] = plan.thresholds.on_track
     exp["in_at_risk"] = plan.thresholds.at_risk
@@ -237,8 +244,9 @@ def expected_names(plan: Plan, solution: Solution, sched: Mapping[str, NodeSched
 
 def exact_names(plan: Plan) -> set[str]:
     """Names whose engine value must match exactly: whole nodes' targets and the as-of month."""
-    out = {"asof"}
+    out = {"asof", "kpixl_cause"}
     for k, node in plan.nodes.items():
+        out.add(f"missing_{k}")
         if node.whole:
             out |= {f"kpi_{k}", f"tgt_{k}"}
     return out
@@ -401,3 +409,55 @@ def a1(row: int, col: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return f"{get_column_letter(col)}{row}"
+
+
+# -- entered data (test_gnumeric, test_random_plans) ------------------------------------------
+Row = list[Any]
+
+
+def random_actuals(plan: Plan, solution: Solution, seed: int) -> tuple[dict[str, Row], int]:
+    """Actuals a user might enter and the closed months: blank months in the middle, an
+    entered 0, text in one cell (counts as blank), an early next-month figure of one KPI, funnel
+    counts without rates (observed rates)."""
+    sched = schedule(solution)
+    rng = random.Random(seed)
+    n = plan.months
+    closed = max(1, min(n - 1, rng.randint(2, max(2, n - 2)))) if n > 1 else 1
+    funnel = {s for f in plan.funnels for s in f.stages}
+    rates = {k for k, nd in plan.nodes.items() if nd.kind == "assumption" and nd.is_rate}
+    rows: dict[str, Row] = {}
+    for k, node in plan.nodes.items():
+        if k != plan.kgi and k not in funnel and (k in rates or rng.random() < 0.5):
+            continue
+        row: Row = [None] * n
+        for m in range(closed):
+            if (k == plan.kgi and m == closed - 1) or rng.random() < 0.8:
+                t = sched[k].monthly[m]
+                v = t * rng.uniform(0.6, 1.3)
+                row[m] = float(round(v)) if node.whole else round(v, 2)
+        rows[k] = row
+    keys = list(rows)
+    rows[rng.choice(keys)][rng.randrange(closed)] = 0.0
+    rows[rng.choice(keys)][rng.randrange(closed)] = "n/a"
+    others = [k for k in keys if k != plan.kgi]
+    if others and closed < n:
+        rows[rng.choice(others)][closed] = 2.0  # early figure: must not move the as-of month
+    return rows, closed
+
+
+def numbers(rows: Mapping[str, Row]) -> dict[str, list[float | None]]:
+    return {k: [v if isinstance(v, int | float) else None for v in r] for k, r in rows.items()}
+
+
+def write_actuals(src: Path, dst: Path, rows: Mapping[str, Row], asof: dt.date | None) -> None:
+    wb = openpyxl.load_workbook(src)
+    names = defined_names(wb)
+    for k, row in rows.items():
+        ref = names[f"act_{k}"]
+        for (r, c), v in zip(ref.cells, row, strict=True):
+            wb[ref.sheet].cell(row=r, column=c).value = v
+    if asof is not None:
+        ref = names["in_asof"]
+        r, c = ref.cells[0]
+        wb[ref.sheet].cell(row=r, column=c).value = asof
+    wb.save(dst)

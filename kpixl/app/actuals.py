@@ -142,7 +142,8 @@ def _import(path: Path, file: str | os.PathLike[str], *, overwrite: bool, dry_ru
         if clash:
             out += [msg("import.conflicts.dry", loc, n=len(clash)), *(f"  {c}" for c in clash)]
         return ActualsResult(path=path, imported=got, dry_run=True, report=tuple(out))
-    result = rebuild(data, plan, path, new_actuals=new, backup=True)
+    result = rebuild(data, plan, path, new_actuals=new, backup=True,
+                     freeze_closed=False)  # an import changes no published target
     out = [msg("import.done", loc, n=len(new), file=file, workbook=path)]
     if result.backup is not None:
         out.append(msg("import.backup", loc, path=result.backup))

@@ -83,10 +83,10 @@ def _problem(plan: Any, p: Any) -> str:
 
 def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-able data (numbers as numbers)."""
+    from kpixl.app.freeze import recorded_frozen
     from kpixl.app.pull import workbook_plan
     from kpixl.engine import tracking as tr
     from kpixl.engine.compute import confidence_counts, funnel_links, rate_value, schedule, track
-    from kpixl.engine.gap import attribute
     from kpixl.engine.smart import smart_checks
     from kpixl.engine.solve import solve
     from kpixl.layout.labels import funnel_title
@@ -98,7 +98,7 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
     if asof is not None and not 0 <= asof <= plan.months:
         raise KpixlError(msg("report.asof-range", plan.locale, months=plan.months, got=asof))
     sol = solve(plan)
-    sched = schedule(sol)
+    sched = schedule(sol, recorded_frozen(data.recorded, plan))
     acts, ovrs = dict(data.actuals), dict(data.overrides)
     trk = track(sol, sched, acts, ovrs, data.asof if asof is None else asof)
     a, labels = trk.asof, plan.period.labels()
@@ -116,16 +116,21 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
             "numfmt": fmts[node_numfmt(node, plan)],
             "goal": res.goal, "planned": res.total, "ytd_target": nt.ytd_target,
             "ytd_actual": nt.ytd_actual, "achievement": nt.achievement, "status": nt.status,
-            "forecast": nt.forecast,
+            "forecast": nt.forecast, "missing": nt.missing,
+            "missing_months": [labels[m - 1] for m in nt.missing_months],
+            "observed": nt.observed,
             "forecast_vs_goal": (nt.forecast / res.goal if nt.forecast is not None and
                                  node.aggregate == "sum" and res.goal > 0 else None),
             "catch_up": {labels[m]: v for m, v in enumerate(nt.catch_up) if v is not None},
             "effective": list(nt.effective), "actuals": list(acts[k]),
             "cumulative_target": cum_t, "cumulative_actual": cum_a})
-    gap = attribute(plan.kgi, {k: n.formula for k, n in plan.nodes.items()}, sol.determined,
-                    plan.nodes[plan.kgi].direction,
-                    {k: t.ytd_actual for k, t in trk.nodes.items()},
-                    {k: t.ytd_target for k, t in trk.nodes.items()})
+    gap = trk.gap
+    missing = [msg("report.missing_item", plan.locale, name=plan.nodes[k].name,
+                   months=", ".join(labels[m - 1] for m in nt.missing_months))
+               for k, nt in trk.nodes.items() if nt.missing_months]
+    # the missing-month warning: its own line at the top of every format
+    missing_line = msg("report.missing", plan.locale, items="; ".join(missing)) if missing \
+        else None
     counts = confidence_counts(sol)
     funnels = []
     for f in plan.funnels:
@@ -150,8 +155,10 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
                        "at_risk": plan.thresholds.at_risk},
         "nodes": nodes,
         "gap": {"gap": gap.gap, "cause": gap.cause, "leaves": list(gap.leaves),
-                "missing": _missing(plan, gap.leaves, trk),
+                "missing": {k: list(v) for k, v in gap.lacking.items()},
+                "unexplained": gap.unexplained,
                 "shares": dict(gap.shares), "parent": dict(gap.parent)},
+        "missing_warning": missing_line,
         "funnels": funnels, "smart": [_problem(plan, p) for p in (*sol.warnings, *smart)],
         "inputs_changed": {k: list(v) for k, v in data.changed().items()},
         "warnings": list(data.warnings),

@@ -116,7 +116,10 @@ def _funnel(d: dict[str, Any], f: dict[str, Any], by: dict[str, Any]) -> Section
 def sections(d: dict[str, Any]) -> list[Section]:
     """What the report says, in order, in the plan's language."""
     loc, by = d["locale"], {n["id"]: n for n in d["nodes"]}
-    out = [Section(title="", blocks=(asof_line(d), kgi_summary(d), kpi_table(d)))]
+    first: tuple[Block, ...] = (asof_line(d),)
+    if d.get("missing_warning"):  # months left blank count on neither side: say which
+        first += (d["missing_warning"],)
+    out = [Section(title="", blocks=(*first, kgi_summary(d), kpi_table(d)))]
     catch = [n for n in d["nodes"] if n["catch_up"] and n["ytd_actual"] is not None]
     if catch:
         months = d["labels"][d["asof"]:]
@@ -134,6 +137,9 @@ def sections(d: dict[str, Any]) -> list[Section]:
         rows = tuple((pad * _depth(k, g["parent"]) + by[k]["name"], format_value(kgi, v, loc))
                      for k, v in g["shares"].items())
         blocks.append(Table(head=(msg("report.kpi", loc), msg("report.share", loc)), rows=rows))
+        if g.get("unexplained") is not None:
+            blocks.append(msg("report.unexplained", loc,
+                              value=format_value(kgi, g["unexplained"], loc)))
         if g["cause"]:
             blocks.append(msg("report.cause", loc, name=by[g["cause"]]["name"]))
         for leaf, ids in g["missing"].items():

@@ -65,11 +65,13 @@ class UpdateResult:
     plan_won: list[str] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    frozen: list[str] = field(default_factory=list)  # what kpixl.app.freeze froze
 
     def lines(self) -> list[str]:
         out = [f"updated {self.path}"]
         if self.backup:
             out.append(f"backup: {self.backup}")
+        out += self.frozen
         for head, items in (("carried", self.carried), ("kept (changed in the workbook)",
                                                         self.kept),
                             ("plan wins", self.plan_won),
@@ -113,23 +115,30 @@ def _lost(row: tuple[Any, ...]) -> Lost:
     return (kind, node, label, value, note)
 
 
-def _meta_sheet(plan: Plan) -> Sheet:
-    """The ``_kpixl`` sheet recording ``plan`` as built (the plan file's own values)."""
+def _meta_sheet(plan: Plan, frozen: dict[str, list[float | None]] | None = None) -> Sheet:
+    """The ``_kpixl`` sheet recording ``plan`` as built (the plan file's own values) and the
+    frozen months written (:mod:`kpixl.app.freeze`)."""
+    from kpixl.app.freeze import frozen_inputs
     from kpixl.engine.solve import solve
     from kpixl.layout import sheets_lists, sheets_plan
     from kpixl.layout.context import Context
 
     ctx = Context(plan=plan, solution=solve(plan))
     sheets_plan.inputs(ctx)
+    ctx.inputs += frozen_inputs(frozen or {})
     return sheets_lists.meta(ctx)
 
 
 # -- the rebuild ----------------------------------------------------------------------------------
 def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
             new_actuals: dict[tuple[str, str], float] | None = None, backup: bool = True,
-            now: dt.datetime | None = None) -> UpdateResult:
+            now: dt.datetime | None = None, replan_closed: bool = False,
+            freeze_closed: bool = True) -> UpdateResult:
     """Write ``target`` from ``plan`` (the plan file) with everything ``data`` holds carried
-    over; ``new_actuals`` ((node, YYYY-MM) -> value) are placed on top (actuals import)."""
+    over; ``new_actuals`` ((node, YYYY-MM) -> value) are placed on top (actuals import). The
+    closed months keep their published targets (``freeze_closed``; ``replan_closed`` rebuilds
+    them from the plan instead); an import keeps the frozen months as they were."""
+    from kpixl.app.freeze import freeze, recorded_frozen
     from kpixl.engine.solve import solve
     from kpixl.model.inputs import apply_inputs, plan_from_dict
     from kpixl.model.plan_dict import plan_to_dict
@@ -158,9 +167,12 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
     if asof is not None:
         entries["in_asof"] = [asof]
         res.kept.append(f"in_asof = {asof}")
-    # (issue 13: the frozen months of a re-plan join ``entries`` here, as frz_X rows)
+    if freeze_closed:  # closed months keep their published targets (kpixl.app.freeze)
+        frozen, res.frozen = freeze(data, merged, replan=replan_closed)
+    else:  # the same plan (actuals import): the frozen months stay as they were
+        frozen = recorded_frozen(data.recorded, merged)
     _write(data, plan, merged, solution, target, entries, asof, lost, kfs_lost, res,
-           backup=backup, now=now)
+           backup=backup, now=now, frozen=frozen)
     return res
 
 
@@ -213,7 +225,7 @@ def _carried(data: WorkbookData, merged: Plan, new_actuals: dict[tuple[str, str]
 def _write(data: WorkbookData, plan: Plan, merged: Plan, solution: Any, target: Path,
            entries: dict[str, list[Any]], asof: int | None, lost: list[Lost],
            kfs_lost: list[Lost], res: UpdateResult, *, backup: bool,
-           now: dt.datetime | None) -> None:
+           now: dt.datetime | None, frozen: dict[str, list[float | None]]) -> None:
     """Lay the new workbook out and write it as build does (the month grids streamed, the
     carried entries placed on the way), then the tables, sheets and backup."""
     from kpixl.app.entered import carry_typed, grid_notes, typed
@@ -230,9 +242,9 @@ def _write(data: WorkbookData, plan: Plan, merged: Plan, solution: Any, target: 
                         styles=lambda key: build_styles(merged, {key})[key]) as writer:
         layout = build_layout(solution, actuals=entries_rows(entries, ACTUAL),
                               overrides=entries_rows(entries, OVERRIDE), asof=asof, sink=writer,
-                              entries=entries, notes=notes)
-        if merged is not plan:  # _kpixl records the plan file's own values
-            layout.sheets = [_meta_sheet(plan) if s.name == META_SHEET else s
+                              entries=entries, notes=notes, frozen=frozen)
+        if merged is not plan or frozen:  # _kpixl: the plan file's own values, frozen months
+            layout.sheets = [_meta_sheet(plan, frozen) if s.name == META_SHEET else s
                              for s in layout.sheets]
         add_controls_again(layout, data, merged, target)
         lost += carry_pdca(layout, data, merged, res)
@@ -259,7 +271,7 @@ def _backup(path: Path, now: dt.datetime | None) -> Path:
 
 
 def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], *,
-           backup: bool = True) -> UpdateResult:
+           backup: bool = True, replan_closed: bool = False) -> UpdateResult:
     """Rebuild ``workbook`` from the plan file at ``plan_path``, carrying over what a user
     entered (module docstring). Raises PlanError or WorkbookError; nothing is written then."""
     from kpixl.app.build import check_depth
@@ -272,4 +284,4 @@ def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], 
     check_depth(plan)  # a tree too deep for a workbook (kpixl.app.build)
     with locked(path, plan.locale):  # read and write under one lock: no import is lost
         data = read_workbook(path)
-        return rebuild(data, plan, path, backup=backup)
+        return rebuild(data, plan, path, backup=backup, replan_closed=replan_closed)

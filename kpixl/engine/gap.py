@@ -1,72 +1,55 @@
-"""Gap attribution: which leaves of the KPI tree explain the KGI's year-to-date gap.
+"""Gap attribution: which leaves of the KPI tree explain the KGI's year-to-date gap
+(plan-format.md, "Tracking", gap attribution).
 
-All amounts below are year-to-date (YTD) values; every *share* is in the KGI's unit (e.g. yen
-for a revenue KGI), whatever the unit of the node it is attributed to.
+All amounts are taken over the KGI's reported months R_KGI, for every node alike (lags
+notwithstanding: a lag's timing shows in the unexplained line). For each node X the caller gives
+A_X and T_X over R_KGI (sums for ``sum`` nodes, means for ``mean`` nodes, the value at the KGI's
+own as-of month for ``last`` nodes; an observed funnel rate takes A = the sum of stage k+1 over
+R_KGI over the sum of stage k L months earlier and T = the mean of its targets over R_KGI).
+Every *share* is in the KGI's unit (e.g. yen), whatever the unit of the node it goes to.
 
-Definitions (the project's decisions):
+- ``G = A_KGI - T_KGI``: the KGI's YTD actual minus its YTD target, the two numbers the Tracking
+  sheet shows (exactly 0 when they agree to 12 significant digits). ``share(KGI) = G``.
+- A node X is **split** iff its formula is a pure product/quotient of ids (a bare id counts as a
+  product) or a pure sum/difference of ids, it is not determined, A_X and T_X are known and
+  differ (``ROUND(A_X / T_X - 1, 9) <> 0``; when T_X = 0, A_X <> 0), and every operand is
+  *complete* (reported in every month of R_KGI; an observed rate: both its stages are) with
+  known A and T, all positive (and A_X, T_X positive) for a product/quotient. Otherwise X is a
+  **leaf**.
+- Product/quotient (exponent e_i = +1, or -1 for a divisor)::
 
-- ``planned(node)``: the node's formula evaluated
-  (:func:`kpixl.engine.recipe.evaluate_formula`, spreadsheet arithmetic) on its operands' YTD
-  targets (numbers in the formula are constants), in the node's unit. For a node without a formula,
-  ``planned = its YTD target``. It is not computable when an operand's YTD target is missing
-  (None) or the formula divides by zero. Using the operands' targets rather than the node's own
-  (rounded) target keeps rounding margins out of the shares.
-- ``gap = ytd_actual[kgi] - planned(kgi)`` (KGI unit); None when the KGI's YTD actual is None or
-  its planned value is not computable. When the two agree to 12 significant digits
-  (:func:`kpixl.engine.rounding.guard`, the project's floating-noise guard) the gap is exactly 0.
-- ``share(kgi) = gap``.
-- A node is **split** further iff all of these hold; otherwise it is a **leaf**:
+      share_i = S_X * e_i ln(A_i / T_i) / ln(A_X / T_X)
 
-  * it has a formula and is not in ``determined``;
-  * the formula is a pure sum of ids (:func:`kpixl.model.expr.is_sum_of_ids`) or a pure
-    product/quotient of ids (:func:`kpixl.model.expr.is_product_of_ids`); a bare id (``a``),
-    which is
-    both, counts as a product;
-  * every operand has YTD actual > 0 and YTD target > 0;
-  * the node's own YTD actual is known, and ``planned(node)`` is computable;
-  * for a product: the node's own YTD actual > 0 and ``planned(node) > 0`` (for the logarithm),
-    and ``actual_node != planned_node`` (compared after the noise guard).
+- Sum/difference (sign s_i)::
 
-- **Product/quotient** (LMDI, log-mean Divisia index)::
+      share_i = S_X * s_i (A_i - T_i) / (A_X - T_X)
 
-      share_i = share_node * s_i * ln(actual_i / target_i) / ln(actual_node / planned_node)
-
-  with ``s_i = +1`` for a multiplied operand and ``-1`` for a divisor
-  (:func:`kpixl.model.expr.product_signs`); an id that appears more than once accumulates its terms.
-  ``actual_node`` is the node's own entered YTD actual. When
-  ``actual_node = prod_i actual_i ** s_i`` the shares add up exactly to ``share_node``, because
-  ``sum_i s_i ln(actual_i / target_i) = ln(actual_node / planned_node)``.
-- **Sum**::
-
-      gap_i = actual_i - target_i         (operand unit = node unit)
-      gap_node = actual_node - planned_node
-      share_i = share_node * gap_i / gap_node,   or 0 when gap_node = 0 (after the noise guard)
-
-  An id that appears more than once accumulates its terms. When
-  ``actual_node = sum_i actual_i`` the shares add up to ``share_node`` (unless ``gap_node = 0``).
-- The recursion visits operands left to right, depth first, from the KGI. A node reached more
-  than once (an operand shared by several formulas) accumulates its shares, and its own split
-  is applied to each arriving share (the split is linear in ``share_node``).
-- The **cause** is the leaf whose share is worst for the KGI's direction: the smallest share for
-  ``up`` (higher is better), the largest for ``down``; the first such leaf in tree order on a
-  tie; None when the gap is None or 0.
-
-With consistent actuals (each split node's actual equals its formula on its operands' actuals)
-the leaves' shares add up to the gap, up to floating rounding.
+- A node reached along two paths (or twice in one formula) gets the sum of the shares it
+  receives; its split is linear in the share, so it is applied to each arriving share.
+- **Unexplained** = G - the sum of the leaf shares: what the operands do not explain (a stock
+  times a price, rates averaged over months, rounding, actuals that do not satisfy the formula),
+  set to 0 when it is below 1e-9 |G| (floating noise). The leaf shares and the unexplained line
+  add up to G.
+- The **cause** is the leaf whose share is worst for the KGI's direction (most negative for
+  ``up``, most positive for ``down``), first in tree order on a tie; never the KGI itself; None
+  when the KGI is not split or no leaf share is on the bad side.
+- ``lacking``: for a node that is a leaf only because operands are not complete, the ids whose
+  actuals would split it (an observed rate names its stages, through ``needs``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from kpixl.engine.recipe import evaluate_formula
-from kpixl.engine.rounding import guard
-from kpixl.model.expr import Expr, is_product_of_ids, is_sum_of_ids, product_signs, refs
+from kpixl.engine.rounding import excel_round, guard
+from kpixl.model.expr import BinOp, Expr, Neg, Ref, is_product_of_ids, product_signs, refs
 
-__all__ = ["Attribution", "attribute"]
+__all__ = ["Attribution", "attribute", "differs", "linear_terms", "unexplained"]
+
+NOISE = 1e-9  # |unexplained| below NOISE x |G| is floating noise
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,15 +57,15 @@ class Attribution:
     """The KGI's YTD gap and its attribution down the tree.
 
     Attributes:
-        gap: KGI YTD actual - KGI YTD planned, in the KGI's unit; None when not computable.
+        gap: G = KGI YTD actual - KGI YTD target, in the KGI's unit; None when not computable.
         shares: node id -> share of the gap in the KGI's unit, for every node reached (the KGI,
-            internal nodes and leaves), in tree (depth-first, first-reached) order. The KGI's
-            share is the gap.
-        leaves: ids of the leaves (nodes not split further), depth-first order.
-        cause: the leaf with the worst share for the KGI's direction (minimum for ``up``,
-            maximum for ``down``); None if the gap is None or 0.
-        parent: child id -> parent id for reached nodes other than the KGI (the parent through
-            which the node was first reached; for display).
+            split nodes and leaves), in tree (depth-first, first-reached) order.
+        leaves: ids of the leaves (nodes not split), depth-first order.
+        cause: the leaf with the worst share for the KGI's direction, or None.
+        parent: child id -> parent id (the parent through which the node was first reached).
+        unexplained: G - the sum of the leaf shares (None when G is None).
+        lacking: leaf id -> the ids whose actuals would split it.
+        fractions: (split node, operand) -> the fraction of the node's share it receives.
     """
 
     gap: float | None
@@ -90,144 +73,132 @@ class Attribution:
     leaves: tuple[str, ...]
     cause: str | None
     parent: Mapping[str, str]
+    unexplained: float | None = None
+    lacking: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    fractions: Mapping[tuple[str, str], float] = field(
+        default_factory=lambda: MappingProxyType({}))  # (split node, operand) -> fraction
 
 
-def _planned(
-    node: str,
-    formulas: Mapping[str, Expr | None],
-    ytd_target: Mapping[str, float | None],
-) -> float | None:
-    """The node's formula on its operands' YTD targets (node unit); its YTD target if no formula."""
-    expr = formulas.get(node)
+def linear_terms(expr: Expr, sign: int = 1) -> list[tuple[str, int]] | None:
+    """For a pure sum/difference of ids: (id, +1 | -1) left to right; None otherwise."""
+    if isinstance(expr, Ref):
+        return [(expr.id, sign)]
+    if isinstance(expr, Neg):
+        return linear_terms(expr.operand, -sign)
+    if isinstance(expr, BinOp) and expr.op in "+-":
+        left = linear_terms(expr.left, sign)
+        right = linear_terms(expr.right, sign if expr.op == "+" else -sign)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def differs(actual: float, target: float) -> bool:
+    """A_X and T_X differ beyond the noise guard: ``ROUND(A / T - 1, 9) <> 0`` (T <> 0)."""
+    if target == 0:
+        return actual != 0
+    return excel_round(actual / target - 1, 9) != 0
+
+
+def unexplained(gap: float, leaf_sum: float) -> float:
+    """``G - sum of leaf shares``, 0 when below :data:`NOISE` x |G|."""
+    u = gap - leaf_sum
+    return 0.0 if abs(u) <= NOISE * abs(gap) else u
+
+
+def _kind(expr: Expr | None) -> str | None:
     if expr is None:
-        return ytd_target.get(node)
-    values: dict[str, float] = {}
-    for ref in refs(expr):
-        value = ytd_target.get(ref)
-        if value is None:
-            return None
-        values[ref] = value
-    try:
-        result = evaluate_formula(expr, values)
-    except ZeroDivisionError:
         return None
-    return result if math.isfinite(result) else None
+    if is_product_of_ids(expr):
+        return "product"
+    return "sum" if linear_terms(expr) is not None else None
 
 
-def _same(a: float, b: float) -> bool:
-    """Equal after the 12-significant-digit noise guard."""
-    return guard(a) == guard(b)
-
-
-def _positive(value: float | None) -> bool:
-    return value is not None and value > 0
-
-
-def _split(
-    node: str,
-    formulas: Mapping[str, Expr | None],
-    determined: Set[str],
-    ytd_actual: Mapping[str, float | None],
-    ytd_target: Mapping[str, float | None],
-) -> list[tuple[str, float]] | None:
-    """Per operand id (first-appearance order), the fraction of ``share_node`` it receives.
-
-    Returns None when the node is a leaf. Product: fraction_i = s_i ln(a_i / t_i) /
-    ln(a_node / planned_node). Sum: fraction_i = (a_i - t_i) / (a_node - planned_node), all 0
-    when the denominator is 0. Fractions are dimensionless.
-    """
+def _split(node: str, formulas: Mapping[str, Expr | None], determined: Set[str],
+           a: Mapping[str, float | None], t: Mapping[str, float | None], complete: Set[str],
+           ) -> tuple[list[tuple[str, float]] | None, tuple[str, ...]]:
+    """(operand -> fraction of S_X, first-appearance order) or None for a leaf; and the
+    operands whose missing actuals alone keep it a leaf."""
     expr = formulas.get(node)
-    if expr is None or node in determined:
-        return None
-    # A bare id (``a``) is both; it is split as a product, so that a node equal to its planned
-    # value stays a leaf and keeps its share (a sum with gap_node = 0 would give it 0).
-    is_product = is_product_of_ids(expr)
-    is_sum = not is_product and is_sum_of_ids(expr)
-    if not (is_sum or is_product):
-        return None
+    kind = _kind(expr)
+    if expr is None or kind is None or node in determined:
+        return None, ()
+    ax, tx = a.get(node), t.get(node)
+    if ax is None or tx is None or not differs(ax, tx):
+        return None, ()
     operands = list(dict.fromkeys(refs(expr)))
-    actual: dict[str, float] = {}
-    target: dict[str, float] = {}
-    for ref in operands:
-        a, t = ytd_actual.get(ref), ytd_target.get(ref)
-        if a is None or t is None or not (a > 0 and t > 0):
-            return None
-        actual[ref], target[ref] = a, t
-    actual_node = ytd_actual.get(node)
-    planned_node = _planned(node, formulas, ytd_target)
-    if actual_node is None or planned_node is None:
-        return None
-
-    weights: dict[str, float] = dict.fromkeys(operands, 0.0)
-    if is_product:
-        if not (actual_node > 0 and planned_node > 0) or _same(actual_node, planned_node):
-            return None
-        denominator = math.log(actual_node / planned_node)
-        for ref, sign in product_signs(expr):
-            weights[ref] += sign * math.log(actual[ref] / target[ref])
+    if kind == "product" and not (ax > 0 and tx > 0):
+        return None, ()
+    lacking = tuple(r for r in operands if r not in complete or a.get(r) is None
+                    or t.get(r) is None)
+    if lacking:
+        return None, lacking
+    ai = {r: float(a[r]) for r in operands}  # type: ignore[arg-type]
+    ti = {r: float(t[r]) for r in operands}  # type: ignore[arg-type]
+    weights = dict.fromkeys(operands, 0.0)
+    if kind == "product":
+        if not all(ai[r] > 0 and ti[r] > 0 for r in operands):
+            return None, ()
+        den = math.log(ax / tx)
+        for r, e in product_signs(expr):
+            weights[r] += e * math.log(ai[r] / ti[r])
     else:
-        if _same(actual_node, planned_node):
-            return [(ref, 0.0) for ref in operands]
-        denominator = actual_node - planned_node
-        for ref in refs(expr):
-            weights[ref] += actual[ref] - target[ref]
-    return [(ref, weights[ref] / denominator) for ref in operands]
+        den = ax - tx
+        for r, sgn in linear_terms(expr) or []:
+            weights[r] += sgn * (ai[r] - ti[r])
+    return [(r, weights[r] / den) for r in operands], ()
 
 
-def attribute(
-    kgi: str,
-    formulas: Mapping[str, Expr | None],
-    determined: Set[str],
-    direction: str,
-    ytd_actual: Mapping[str, float | None],
-    ytd_target: Mapping[str, float | None],
-) -> Attribution:
+def attribute(kgi: str, formulas: Mapping[str, Expr | None], determined: Set[str],
+              direction: str, ytd_actual: Mapping[str, float | None],
+              ytd_target: Mapping[str, float | None], *, complete: Set[str] | None = None,
+              needs: Mapping[str, tuple[str, ...]] | None = None) -> Attribution:
     """Attribute the KGI's YTD gap to the nodes of its tree (see the module docstring).
 
     Args:
-        kgi: the root node's id.
+        kgi: the KGI's id.
         formulas: node id -> formula (None or absent for a node without one).
-        determined: ids of determined nodes (never split, always leaves).
-        direction: the KGI's direction, ``up`` (higher is better) or ``down``.
-        ytd_actual: node id -> YTD actual in the node's unit (None or absent: nothing entered).
-        ytd_target: node id -> YTD target in the node's unit (None or absent: blank).
-
-    Returns:
-        The gap (KGI unit), each reached node's share of it (KGI unit), the leaves, the cause and
-        the parent links.
+        determined: ids of determined nodes (never split).
+        direction: the KGI's direction, ``up`` or ``down``.
+        ytd_actual, ytd_target: node id -> A and T over R_KGI (None or absent: blank).
+        complete: ids reported in every month of R_KGI (default: every id with A and T).
+        needs: id -> the ids whose actuals it needs (an observed rate: its two stages).
 
     Raises:
         ValueError: an unknown direction, or a cycle among the formulas reached from the KGI.
     """
     if direction not in ("up", "down"):
         raise ValueError(f"direction must be 'up' or 'down', got {direction!r}")
-    actual_kgi = ytd_actual.get(kgi)
-    planned_kgi = _planned(kgi, formulas, ytd_target)
-    if actual_kgi is None or planned_kgi is None:
-        return Attribution(
-            gap=None,
-            shares=MappingProxyType({}),
-            leaves=(),
-            cause=None,
-            parent=MappingProxyType({}),
-        )
-    gap = 0.0 if _same(actual_kgi, planned_kgi) else actual_kgi - planned_kgi
-
+    a, t = ytd_actual, ytd_target
+    if complete is None:
+        complete = {k for k in set(a) | set(t) if a.get(k) is not None and t.get(k) is not None}
+    ak, tk = a.get(kgi), t.get(kgi)
+    if ak is None or tk is None:
+        return Attribution(gap=None, shares=MappingProxyType({}), leaves=(), cause=None,
+                           parent=MappingProxyType({}))
+    gap = 0.0 if guard(ak) == guard(tk) else ak - tk
     shares: dict[str, float] = {}
     parent: dict[str, str] = {}
     leaves: dict[str, None] = {}
+    lacking: dict[str, tuple[str, ...]] = {}
     splits: dict[str, list[tuple[str, float]] | None] = {}
+    leaf_sum = 0.0
     path: set[str] = set()
 
     def visit(node: str, share: float) -> None:
+        nonlocal leaf_sum
         if node in path:
             raise ValueError(f"formulas form a cycle through {node!r}")
         shares[node] = shares.get(node, 0.0) + share
         if node not in splits:
-            splits[node] = _split(node, formulas, determined, ytd_actual, ytd_target)
+            splits[node], short = _split(node, formulas, determined, a, t, complete)
+            if short:
+                wanted = [x for r in short for x in (needs or {}).get(r, (r,))
+                          if x not in complete] or list(short)
+                lacking[node] = tuple(dict.fromkeys(wanted))
         split = splits[node]
         if split is None:
             leaves[node] = None
+            leaf_sum += share
             return
         path.add(node)
         for child, fraction in split:
@@ -237,15 +208,15 @@ def attribute(
 
     visit(kgi, gap)
     parent.pop(kgi, None)
-
     cause: str | None = None
-    if gap != 0 and leaves:
+    candidates = [x for x in leaves if x != kgi
+                  and (shares[x] < 0 if direction == "up" else shares[x] > 0)]
+    if candidates:
         pick = min if direction == "up" else max
-        cause = pick(leaves, key=lambda leaf: shares[leaf])
-    return Attribution(
-        gap=gap,
-        shares=MappingProxyType(shares),
-        leaves=tuple(leaves),
-        cause=cause,
-        parent=MappingProxyType(parent),
-    )
+        cause = pick(candidates, key=lambda x: shares[x])
+    return Attribution(gap=gap, shares=MappingProxyType(shares), leaves=tuple(leaves),
+                       cause=cause, parent=MappingProxyType(parent),
+                       unexplained=unexplained(gap, leaf_sum),
+                       lacking=MappingProxyType(lacking),
+                       fractions=MappingProxyType({(x, c): f for x, sp in splits.items()
+                                                   if sp is not None for c, f in sp}))

@@ -23,21 +23,22 @@ __all__ = [
     "cumulative_step",
     "effective_target",
     "forecast",
+    "frozen_at",
+    "frozen_count",
+    "frozen_month",
+    "frozen_open",
+    "frozen_rest",
     "funnel_stage",
     "guard",
-    "last_entered",
     "monthly_last",
     "monthly_sum",
     "monthly_sum_whole",
-    "observed_rate",
     "remaining",
     "render",
-    "resolve_asof",
     "rotated_weight",
     "rounded",
     "status",
-    "window",
-    "window_actual",
+    "text",
     "window_target",
 ]
 
@@ -91,20 +92,30 @@ def cumulative_step(previous: Ref | None, weight: Ref) -> str:
 
 
 # -- periods (continued) ----------------------------------------------------------------------
-def monthly_sum(total: Ref, weight: Ref, cn: Ref) -> str:
-    """``T * w_m / C_n``."""
-    return f"{_p(total)}*{weight}/{cn}"
+def _from(c: Ref, cf: Ref | None) -> str:
+    """``C`` counted from the last frozen month: ``(C - C_F)``, or ``C`` without frozen months."""
+    return str(c) if cf is None else f"({c}-{cf})"
 
 
-def monthly_sum_whole(total: Ref, cm: Ref, cm1: Ref | None, cn: Ref) -> str:
-    """``nearest(T*C_m/C_n) - nearest(T*C_(m-1)/C_n)`` (``cm1`` None for month 1)."""
-    hi = rounded(f"{_p(total)}*{cm}/{cn}", "nearest")
-    return hi if cm1 is None else f"{hi}-{rounded(f'{_p(total)}*{cm1}/{cn}', 'nearest')}"
+def monthly_sum(total: Ref, weight: Ref, cn: Ref, cf: Ref | None = None) -> str:
+    """``T * w_m / C_n`` (after frozen months: ``rest * w_m / (C_n - C_F)``)."""
+    return f"{_p(total)}*{weight}/{_from(cn, cf)}"
 
 
-def monthly_last(total: Ref, baseline: Ref, cm: Ref, cn: Ref, whole: bool) -> str:
-    """``B + (T - B) * C_m / C_n`` (nearest for whole nodes)."""
-    x = f"{_p(baseline)}+({total}-{_p(baseline)})*{cm}/{cn}"
+def monthly_sum_whole(total: Ref, cm: Ref, cm1: Ref | None, cn: Ref,
+                      cf: Ref | None = None) -> str:
+    """``nearest(T*C_m/C_n) - nearest(T*C_(m-1)/C_n)`` (``cm1`` None for month 1; C counted
+    from C_F after frozen months)."""
+    t, n = _p(total), _from(cn, cf)
+    hi = rounded(f"{t}*{_from(cm, cf)}/{n}", "nearest")
+    return hi if cm1 is None else f"{hi}-{rounded(f'{t}*{_from(cm1, cf)}/{n}', 'nearest')}"
+
+
+def monthly_last(total: Ref, baseline: Ref, cm: Ref, cn: Ref, whole: bool,
+                 cf: Ref | None = None) -> str:
+    """``B + (T - B) * C_m / C_n`` (nearest for whole nodes; after frozen months B is month F's
+    frozen target and C is counted from C_F)."""
+    x = f"{_p(baseline)}+({total}-{_p(baseline)})*{_from(cm, cf)}/{_from(cn, cf)}"
     return rounded(x, "nearest") if whole else x
 
 
@@ -125,38 +136,10 @@ def effective_target(target: Ref, override: Ref) -> str:
     return f"IF(ISNUMBER({override}),{override},{target})"
 
 
-def window(row: Ref, a: Ref, b: Ref) -> str:
-    """Months a..b of a one-row range as a reference: ``INDEX(r,1,a):INDEX(r,1,b)``."""
-    return f"INDEX({row},1,{a}):INDEX({row},1,{b})"
-
-
-def last_entered(row: Ref, month_index: Ref) -> str:
-    """The last month with a number entered (0 when none)."""
-    return f"SUMPRODUCT(MAX(ISNUMBER({row})*{month_index}))"
-
-
-def resolve_asof(asof_input: Ref, last_months: Ref) -> str:
-    """The as-of input when a number, else the last month with any actual."""
-    return f"IF(ISNUMBER({asof_input}),{asof_input},MAX(0,{last_months}))"
-
-
-def window_target(row: Ref, a: Ref, b: Ref, aggregate: str) -> str:
-    """Target of months a..b (blank when b < a or b < 1)."""
-    w = window(row, a, b)
-    body = {"sum": f"SUM({w})", "mean": f"AVERAGE({w})", "last": f"INDEX({row},1,{b})"}[aggregate]
-    return f'IF(OR({b}<{a},{b}<1),"",{body})'
-
-
-def window_actual(row: Ref, idx: Ref, a: Ref, b: Ref, aggregate: str) -> str:
-    """Actual of months a..b: SUM / AVERAGE of the entered numbers, or the latest entered."""
-    w = window(row, a, b)
-    if aggregate == "sum":
-        body = f"SUM({w})"
-    elif aggregate == "mean":
-        body = f"AVERAGE({w})"
-    else:
-        body = f"INDEX({row},1,SUMPRODUCT(MAX(ISNUMBER({w})*{window(idx, a, b)})))"
-    return f'IF(OR({b}<{a},{b}<1),"",IF(COUNT({w})=0,"",{body}))'
+def window_target(first: Ref, last: Ref, aggregate: str) -> str:
+    """Target of a whole window of months (first..last cells): SUM, AVERAGE or the last."""
+    return {"sum": f"SUM({first}:{last})", "mean": f"AVERAGE({first}:{last})",
+            "last": str(last)}[aggregate]
 
 
 def achievement(actual: Ref, target: Ref, direction: str) -> str:
@@ -169,24 +152,28 @@ def achievement(actual: Ref, target: Ref, direction: str) -> str:
 def status(ach: Ref, on_track: Ref, at_risk: Ref, labels: tuple[str, str, str]) -> str:
     """The status label from ROUND(achievement, 9) and the thresholds; blank when blank."""
     r = f"ROUND({ach},9)"
-    on, risk, off = (_text(x) for x in labels)
+    on, risk, off = (text(x) for x in labels)
     return f'IF(ISNUMBER({ach}),IF({r}>={on_track},{on},IF({r}>={at_risk},{risk},{off})),"")'
 
 
-def forecast(ytd_sum: Ref, c_asof: Ref, cn: Ref) -> str:
-    """Run rate with the node's shape: ``YTD * C_n / C_asof``; blank when C_asof = 0."""
-    return f'IF(ISNUMBER({ytd_sum}),IF({c_asof}>0,{ytd_sum}*{cn}/{c_asof},""),"")'
+def forecast(ytd_sum: Ref, weight_sum: Ref, cn: Ref) -> str:
+    """Run rate with the node's shape over its reported months: ``YTD * C_n / sum_R w``;
+    blank when that weight sum is 0."""
+    return f'IF(ISNUMBER({ytd_sum}),IF({weight_sum}>0,{ytd_sum}*{cn}/{weight_sum},""),"")'
 
 
-def remaining(total: Ref, ytd: Ref) -> str:
-    """What is left of ``total`` after the YTD actual (a blank YTD counts as 0), at least 0."""
-    return f"MAX(0,{_p(total)}-IF(ISNUMBER({ytd}),{ytd},0))"
+def remaining(total: Ref, ytd: Ref, missing_target: Ref = 0, active: Ref | None = None) -> str:
+    """What the open months must still bring: ``max(0, total - YTD - the missing months'
+    targets)`` (a blank YTD counts as 0); blank unless ``active`` (asof >= 1 and an actual)."""
+    miss = "" if missing_target == 0 else f"-{_p(missing_target)}"
+    body = f"MAX(0,{_p(total)}-IF(ISNUMBER({ytd}),{ytd},0){miss})"
+    return body if active is None else f'IF({active},{body},"")'
 
 
 def catch_up(month: int, remaining: Ref, asof: Ref, weight: Ref, cm: Ref, cm1: Ref | None,
              c_asof: Ref, cn: Ref, whole: bool) -> str:
-    """Month m's catch-up target from the :func:`remaining` amount (blank at or before asof, or
-    when no month remains)."""
+    """Month m's catch-up target from the :func:`remaining` amount (blank at or before asof,
+    when no month remains, or when the remaining amount is blank)."""
     rest = f"({cn}-{c_asof})"
     r = _p(remaining)
     if whole:
@@ -196,17 +183,36 @@ def catch_up(month: int, remaining: Ref, asof: Ref, weight: Ref, cm: Ref, cm1: R
         body = f"{hi}-{lo}"
     else:
         body = f"{r}*{weight}/{rest}"
-    return f'IF({month}>{asof},IF({rest}>0,{body},""),"")'
+    return f'IF(ISNUMBER({r}),IF({month}>{asof},IF({rest}>0,{body},""),""),"")'
 
 
-def observed_rate(lower_row: Ref, upper_row: Ref, asof: Ref, lag: int) -> str:
-    """Sum of stage k+1's actuals in months 1..asof over stage k's in months 1..asof-lag."""
-    b = f"{asof}-{lag}" if lag else str(asof)
-    wl, wu = window(lower_row, 1, asof), window(upper_row, 1, b)
-    return (f'IF({asof}<1,"",IF(COUNT({wl})=0,"",IF({b}<1,"",IF(COUNT({wu})=0,"",'
-            f'IF(SUM({wu})>0,SUM({wl})/SUM({wu}),"")))))')
+# -- frozen months (plan-format.md "Periods") ----------------------------------------------------
+def frozen_count(frozen: Ref) -> str:
+    """F: the number of frozen months (``COUNT(frz_X)``)."""
+    return f"COUNT({frozen})"
 
 
-def _text(s: str) -> str:
-    """A string literal inside a formula (our own labels only, never user text)."""
+def frozen_rest(total: Ref, frozen: Ref, count: Ref) -> str:
+    """What the open months of a ``sum`` node split: T, or ``max(0, T - sum frozen)``."""
+    return f"IF({count}=0,{total},MAX(0,{_p(total)}-SUM({frozen})))"
+
+
+def frozen_month(frozen: Ref, month: int, count: Ref, body: str) -> str:
+    """A month's target: its frozen value, else 0 inside the frozen months (a blank there), else
+    the open months' rule ``body``."""
+    return f"IF(ISNUMBER({frozen}),{frozen},IF({month}<={count},0,{body}))"
+
+
+def frozen_open(cn: Ref, cf: Ref, body: str, otherwise: Ref) -> str:
+    """The open months' rule ``body`` while weights remain after month F, else ``otherwise``."""
+    return f"IF(({cn}-{cf})>0,{body},{otherwise})"
+
+
+def frozen_at(count: Ref, unfrozen: Ref, frozen: str) -> str:
+    """A helper value that depends on F: ``unfrozen`` when F = 0, else ``frozen``."""
+    return f"IF({count}=0,{unfrozen},{frozen})"
+
+
+def text(s: str) -> str:
+    """A string literal inside a formula (doubled quotes)."""
     return '"' + s.replace('"', '""') + '"'

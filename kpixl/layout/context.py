@@ -9,6 +9,7 @@ from kpixl.engine import recipe as rc
 from kpixl.engine.compute import FunnelLink, NodeSchedule, Tracking, schedule, track
 from kpixl.engine.solve import Solution
 from kpixl.formulas import builders as fx
+from kpixl.formulas import tracking as ft
 from kpixl.layout.core import CellRef, RangeRef, Sheet, SheetSink
 from kpixl.layout.labels import label, sheet_name, status_labels
 from kpixl.layout.styles import node_numfmt
@@ -42,14 +43,18 @@ class Context:
     ytd_target_cells: dict[str, CellRef] = field(default_factory=dict)
     status_cells: dict[str, CellRef] = field(default_factory=dict)
     inputs: list[tuple[str, object]] = field(default_factory=list)  # input cells as built
+    # the Tracking sheet's per-node helpers (sheets_track): name -> reference text
+    track_cells: dict[str, dict[str, str]] = field(default_factory=dict)
+    link_rows: dict[tuple[str, str], tuple[RangeRef, RangeRef]] = field(default_factory=dict)
 
     actuals: Mapping[str, Sequence[float | None]] | None = None
     overrides: Mapping[str, Sequence[float | None]] | None = None
     asof: int | None = None
+    frozen: Mapping[str, Sequence[float | None]] | None = None  # frz_X rows (kpixl update)
     sink: SheetSink | None = None  # takes the STREAMED sheets as they are laid out
 
     def __post_init__(self) -> None:
-        self.sched = schedule(self.solution)
+        self.sched = schedule(self.solution, self.frozen)
         # cached values of the tracking formulas: what the workbook computes for these entries
         self.tracking = track(self.solution, self.sched, self.actuals, self.overrides, self.asof)
 
@@ -122,7 +127,7 @@ class Context:
             return "0" if month == 0 else str(cum.cell(month - 1))
         if month == "asof" and shift in self.c_asof_names:
             return self.c_asof_names[shift]
-        return f"IF({month}=0,0,INDEX({cum},1,{month}))"
+        return f"IF({month}=0,0,{ft.pick(cum, month, self.plan.months)})"
 
     def cn(self, shift: int) -> str:
         """C_n of a shape: its named total (``kpixl_cn_<shift>``) once placed."""
@@ -139,4 +144,7 @@ class Context:
         return fx.carry_in(f"kpi_{node_id}", cl, self.cn(shift), self.plan.nodes[node_id].whole)
 
     def observed_formula(self, link: FunnelLink) -> str:
-        return fx.observed_rate(f"act_{link.lower}", f"act_{link.upper}", "asof", link.lag)
+        """The observed rate of a funnel link over its months (the link's helper rows on the
+        Tracking sheet)."""
+        h, shifted = self.link_rows[(link.upper, link.lower)]
+        return ft.observed_figure(f"act_{link.lower}", shifted, h, 1, "asof")

@@ -1,37 +1,35 @@
-"""The gap-attribution block of the Dashboard: the engine's :func:`kpixl.engine.gap.attribute`
-as live formulas.
+"""The gap-attribution block of the Dashboard: :func:`kpixl.engine.gap.attribute` as live
+formulas (the engine's figures come from :func:`kpixl.engine.track.track`).
 
 One row per node occurrence in the KGI's tree, depth first, descending only through nodes that
-can be split (a formula that is a pure sum or a pure product/quotient of ids, not determined).
-Each row holds the node's YTD actual and YTD target (references to the Tracking sheet), its
-planned value (its formula on the operands' YTD targets), whether it splits this month (the
-run-time conditions: positive actuals and targets, actual != planned for products), and its
-share of the KGI's gap. The cause is the leaf whose share is worst for the KGI's direction.
+can be split (a pure product/quotient or sum/difference of ids, not determined). Each row holds
+the node's A and T over the KGI's reported months (the Tracking sheet's helper cells), its
+share of the KGI's gap G, its share as a leaf, and the actuals that would split it. Below: the
+unexplained line (``kpixl_unexplained``; the leaf shares and it add up to G, ``kpixl_gap``) and
+the cause (``kpixl_cause``: the id; its name beside it). Hidden columns hold whether each row
+splits (1/0) and the node ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from itertools import pairwise
 
-from kpixl.engine import recipe as rc
-from kpixl.engine.gap import Attribution, attribute
-from kpixl.engine.solve import to_recipe
-from kpixl.formulas import builders as fx
+from kpixl.engine.gap import NOISE, Attribution, _kind, linear_terms
+from kpixl.engine.links import rate_links
+from kpixl.formulas import tracking as ft
 from kpixl.layout.context import Context
-from kpixl.layout.core import CellRef, Sheet
+from kpixl.layout.core import Sheet
 from kpixl.model import expr as ex
 
-COLS = ("kpi", "ytd_actual", "ytd_target", "planned", "gap_share", "gap_leaf")
+COLS = ("kpi", "ytd_actual", "ytd_target", "gap_share", "gap_leaf", "gap_needs")
+SPLIT_COL, ID_COL, NAME_COL = 8, 9, 10
 
 
-def _kind(ctx: Context, node_id: str) -> str | None:
+def _splittable(ctx: Context, node_id: str) -> str | None:
     """``product`` / ``sum`` when the node can be split at all, else None (a static leaf)."""
-    f = ctx.plan.nodes[node_id].formula
-    if f is None or node_id in ctx.solution.determined:
+    if node_id in ctx.solution.determined:
         return None
-    if ex.is_product_of_ids(f):
-        return "product"
-    return "sum" if ex.is_sum_of_ids(f) else None
+    return _kind(ctx.plan.nodes[node_id].formula)
 
 
 def _rows(ctx: Context) -> list[tuple[str, int, int | None]]:
@@ -42,7 +40,7 @@ def _rows(ctx: Context) -> list[tuple[str, int, int | None]]:
         out.append((n, depth, parent))
         me = len(out) - 1
         f = ctx.plan.nodes[n].formula
-        if _kind(ctx, n) is None or f is None or n in path:
+        if _splittable(ctx, n) is None or f is None or n in path:
             return
         for child in dict.fromkeys(ex.refs(f)):
             visit(child, depth + 1, me, (*path, n))
@@ -51,8 +49,13 @@ def _rows(ctx: Context) -> list[tuple[str, int, int | None]]:
     return out
 
 
-def _num(ref: str) -> str:
-    return f"IF(ISNUMBER({ref}),{ref},0)"
+def _b(v: object) -> object:
+    return "" if v is None else v
+
+
+def _terms(f: ex.Expr, child: str, product: bool) -> list[tuple[int, str]]:
+    pairs = ex.product_signs(f) if product else (linear_terms(f) or [])
+    return [(sign, c) for c, sign in pairs if c == child]
 
 
 def gap_block(ctx: Context, s: Sheet, top: int) -> int:
@@ -60,133 +63,159 @@ def gap_block(ctx: Context, s: Sheet, top: int) -> int:
     plan = ctx.plan
     rows = _rows(ctx)
     kgi_fmt = ctx.fmt(plan.kgi)
-    trk = ctx.tracking
-    ytd_a = {k: v.ytd_actual for k, v in trk.nodes.items()}
-    ytd_t = {k: v.ytd_target for k, v in trk.nodes.items()}
-    att = attribute(plan.kgi, {k: n.formula for k, n in plan.nodes.items()},
-                    ctx.solution.determined, plan.nodes[plan.kgi].direction, ytd_a, ytd_t)
+    att: Attribution = ctx.tracking.gap
+    rates = rate_links(ctx.solution)
+    cells = ctx.track_cells
     s.put(top, 1, ctx.t("gap_title"), "section")
     head = top + 1
     for i, key in enumerate(COLS):
         s.put(head, 1 + i, ctx.t(key), "head")
-    s.put(head, 7, ctx.t("gap_split"), "head")
     first = head + 1
-    a_ref: dict[int, str] = {}
-    t_ref: dict[int, str] = {}
-    p_ref: dict[int, str] = {}
-    share_ref: dict[int, CellRef] = {}
-    split_ref: dict[int, CellRef] = {}
-    for i, (n, depth, _parent) in enumerate(rows):
+    share, split = {}, {}
+    for i in range(len(rows)):
+        share[i], split[i] = s.ref(first + i, 4).local, s.ref(first + i, SPLIT_COL).local
+    for i, (n, depth, parent) in enumerate(rows):
         r = first + i
-        node = plan.nodes[n]
-        a_ref[i], t_ref[i] = f"ytd_{n}", str(ctx.ytd_target_cells[n])
+        node, nt = plan.nodes[n], ctx.tracking.nodes[n]
+        a, t = cells[n]["gap_a"], cells[n]["gap_t"]
         s.put(r, 1, "　" * depth + node.name, "label")
-        s.put(r, 2, formula=a_ref[i], cached=_b(ytd_a[n]), style=f"calc:{ctx.fmt(n)}")
-        s.put(r, 3, formula=t_ref[i], cached=_b(ytd_t[n]), style=f"calc:{ctx.fmt(n)}")
-        share_ref[i] = s.ref(r, 5)
-        split_ref[i] = s.ref(r, 7)
-    # planned values need every row's target reference: a second pass
-    for i, (n, _depth, _parent) in enumerate(rows):
-        r = first + i
-        f = plan.nodes[n].formula
-        if f is None:
-            p_ref[i] = t_ref[i]
-            s.put(r, 4, formula=t_ref[i], cached=_b(ytd_t[n]), style=f"calc:{ctx.fmt(n)}")
-            continue
-        body = fx.render(to_recipe(f), _target_leaf(ctx))
-        cell = s.put(r, 4, formula=f'IFERROR({body},"")', cached=_b(_planned(f, ytd_t)),
-                     style=f"calc:{ctx.fmt(n)}")
-        p_ref[i] = cell.local
-    for i, (n, _depth, parent) in enumerate(rows):
-        r = first + i
-        kind = _kind(ctx, n)
-        a, p = a_ref[i], p_ref[i]
+        s.put(r, 2, formula=a, cached=_b(nt.gap_actual), style=f"calc:{ctx.fmt(n)}")
+        s.put(r, 3, formula=t, cached=_b(nt.gap_target), style=f"calc:{ctx.fmt(n)}")
         if parent is None:
-            gap = (f'IF(AND(ISNUMBER({a}),ISNUMBER({p})),'
-                   f'IF({fx.guard(a)}={fx.guard(p)},0,{a}-{p}),"")')
-            s.put(r, 5, formula=gap, cached=_b(att.gap), style=f"calc_bold:{kgi_fmt}")
+            f = ft.gap_total(a, t)
         else:
-            s.put(r, 5, formula=_child_share(ctx, rows, i, parent, a_ref, t_ref, p_ref,
-                                             share_ref, split_ref),
-                  cached=_b(_row_share(att, rows, i)), style=f"calc:{kgi_fmt}")
+            pn = rows[parent][0]
+            pf = plan.nodes[pn].formula
+            assert pf is not None
+            product = _splittable(ctx, pn) == "product"
+            terms = [(sg, cells[c]["gap_a"], cells[c]["gap_t"])
+                     for sg, c in _terms(pf, n, product)]
+            f = ft.gap_share(split[parent], share[parent], cells[pn]["gap_a"],
+                             cells[pn]["gap_t"], terms, product)
+        s.put(r, 4, formula=f, cached=_b(_occurrence_share(att, rows, i)),
+              style=f"{'calc_bold' if parent is None else 'calc'}:{kgi_fmt}")
+        kind = _splittable(ctx, n)
         children = [j for j, (_, _, par) in enumerate(rows) if par == i]
+        splits = n in att.shares and n not in att.leaves and _reached(att, rows, i)
         if kind is None or not children:
-            s.put(r, 7, formula="FALSE", cached=False, style="calc")
+            s.put(r, SPLIT_COL, 0, "calc")
+            s.put(r, 6, None, "calc")
         else:
-            conds = [f"ISNUMBER({share_ref[i].local})", f"ISNUMBER({a})", f"ISNUMBER({p})"]
-            for j in children:
-                conds += [f"{_num(a_ref[j])}>0", f"{_num(t_ref[j])}>0"]
-            if kind == "product":
-                conds += [f"{_num(a)}>0", f"{_num(p)}>0"]
-                guard_ne = f"{fx.guard(_num(a))}<>{fx.guard(_num(p))}"
-                conds.append(guard_ne)
-            splits = n in att.shares and n not in att.leaves
-            s.put(r, 7, formula=f"AND({','.join(conds)})", cached=splits, style="calc")
-        leaf = f'IF(NOT({split_ref[i].local}),IF(ISNUMBER({share_ref[i].local}),' \
-               f'{share_ref[i].local},""),"")'
-        s.put(r, 6, formula=leaf, cached=_b(att.shares.get(n) if n in att.leaves else None),
+            ops = [rows[j][0] for j in children]
+            triples = [(cells[c]["gap_a"], cells[c]["gap_t"], cells[c]["complete"])
+                       for c in ops]
+            s.put(r, SPLIT_COL, formula=ft.gap_split(share[i], a, t, triples,
+                                                     kind == "product"),
+                  cached=1 if splits else 0, style="calc")
+            flags: dict[str, list[str]] = {}  # id -> its flags (named when one is 0)
+            for c in ops:
+                lk = rates.get(c)
+                if lk is None:
+                    flags.setdefault(c, []).append(cells[c]["complete"])
+                else:  # a rate typed in 1..asof names itself, an observed one its stages
+                    typed = f"{cells[c]['cnt']}>0"
+                    flags.setdefault(c, []).append(f"IF({typed},{cells[c]['complete']},1)")
+                    for stage in (lk.upper, lk.lower):
+                        flags.setdefault(stage, []).append(
+                            f"IF({typed},1,MAX({cells[c]['complete']},"
+                            f"{cells[stage]['complete']}))")
+            items = [(fl[0] if len(fl) == 1 else f"MIN({','.join(fl)})", cells[x]["name"])
+                     for x, fl in flags.items()]
+            lacking = att.lacking.get(n) if _reached(att, rows, i) else None
+            cached = (ctx.t("gap_enter") + "".join(plan.nodes[x].name + " " for x in lacking)
+                      if lacking else "")
+            s.put(r, 6, formula=ft.gap_lacking(share[i], a, t, items, ctx.t("gap_enter"),
+                                               kind == "product"),
+                  cached=cached, style="muted")
+        leaf = ft.gap_leaf(split[i], share[i])
+        is_leaf = _reached(att, rows, i) and n in att.leaves
+        s.put(r, 5, formula=leaf, cached=_b(_occurrence_share(att, rows, i) if is_leaf else None),
               style=f"calc:{kgi_fmt}")
+        s.put(r, ID_COL, n, "cell")
     last = first + len(rows) - 1
-    leaf_col = s.range(first, 6, last, 6)
-    names = s.range(first, 1, last, 1)
-    pick = "MIN" if plan.nodes[plan.kgi].direction == "up" else "MAX"
-    row = last + 2
+    s.hidden_cols |= {SPLIT_COL, ID_COL}
+    ctx.name("kpixl_gap", s.ref(first, 4))
+    leaves = s.range(first, 5, last, 5)
+    row = last + 1
+    s.put(row, 1, ctx.t("gap_unexplained"), "label")
+    ctx.name("kpixl_unexplained", s.put(row, 5, formula=ft.unexplained(share[0], leaves, NOISE),
+                                         cached=_b(att.unexplained), style=f"calc:{kgi_fmt}"))
+    row += 2
     s.put(row, 1, ctx.t("gap_cause"), "label")
-    gap_cell = share_ref[0].local
-    cause = (f'IF(ISNUMBER({gap_cell}),IF({gap_cell}=0,"",IF(COUNT({leaf_col})=0,"",'
-             f'INDEX({names},MATCH({pick}({leaf_col}),{leaf_col},0)))),"")')
-    cause_name = ("　" * rows[[r[0] for r in rows].index(att.cause)][1] +
-                  plan.nodes[att.cause].name) if att.cause else ""
-    s.put(row, 2, formula=cause, cached=cause_name, style="calc_bold")
+    down = plan.nodes[plan.kgi].direction == "down"
+    if len(rows) == 1:
+        cause = ft.gap_cause(None, None, 0, down)
+    elif len(rows) == 2:
+        cause = ft.gap_cause(None, None, 1, down, single=(s.ref(first + 1, 5).local, rows[1][0]))
+    else:
+        cause = ft.gap_cause(s.range(first + 1, 5, last, 5), s.range(first + 1, ID_COL, last,
+                                                                     ID_COL),
+                             len(rows) - 1, down)
+    cause_ref = s.put(row, ID_COL, formula=cause, cached=att.cause or "", style="cell")
+    ctx.name("kpixl_cause", cause_ref)
+    cause_name = ""
+    if att.cause is not None:
+        i = [x[0] for x in rows].index(att.cause)
+        cause_name = "　" * rows[i][1] + plan.nodes[att.cause].name
+    if len(rows) > 1:
+        show = ft.gap_cause_name(cause_ref.local, s.range(first, 1, last, 1),
+                                 s.range(first, ID_COL, last, ID_COL))
+    else:
+        show = '""'
+    s.put(row, 2, formula=show, cached=cause_name, style="calc_bold")
     s.merges.append((row, 2, row, 4))
+    _node_names(ctx, s, rows, first, share)
     return row + 2
 
 
-def _child_share(ctx: Context, rows: list[tuple[str, int, int | None]], i: int, parent: int,
-                 a_ref: dict[int, str], t_ref: dict[int, str], p_ref: dict[int, str],
-                 share_ref: dict[int, CellRef], split_ref: dict[int, CellRef]) -> str:
-    """share_child = share_parent * fraction, blank unless the parent splits."""
-    pn = rows[parent][0]
-    f = ctx.plan.nodes[pn].formula
-    assert f is not None
-    child = rows[i][0]
-    pa, pp = a_ref[parent], p_ref[parent]
-    if _kind(ctx, pn) == "product":
-        terms = [f"{sign}*LN({a_ref[i]}/{t_ref[i]})" for c, sign in ex.product_signs(f)
-                 if c == child]
-        frac = f"({'+'.join(terms)})/LN({pa}/{pp})"
-    else:
-        count = list(ex.refs(f)).count(child)
-        w = f"({a_ref[i]}-{t_ref[i]})" if count == 1 else f"{count}*({a_ref[i]}-{t_ref[i]})"
-        frac = f"IF({fx.guard(pa)}={fx.guard(pp)},0,{w}/({pa}-{pp}))"
-    share = share_ref[parent].local
-    return f'IF({split_ref[parent].local},{share}*({frac}),"")'
+def _node_names(ctx: Context, s: Sheet, rows: list[tuple[str, int, int | None]], first: int,
+                share: dict[int, str]) -> None:
+    """``gap_X`` for every node: its share (the sum over its rows), blank outside the analysis
+    (hidden column, one row per node)."""
+    att = ctx.tracking.gap
+    for k, n in enumerate(ctx.plan.nodes):
+        r = first + k
+        mine = [share[i] for i, (x, _, _) in enumerate(rows) if x == n]
+        cell = s.ref(r, NAME_COL)
+        if mine:
+            s.put(r, NAME_COL, formula=ft.gap_node_share(mine), cached=_b(att.shares.get(n)),
+                  style="muted")
+        else:
+            s.put(r, NAME_COL, None, "muted")
+        ctx.name(f"gap_{n}", cell)
+    s.hidden_cols.add(NAME_COL)
 
 
-def _row_share(att: Attribution, rows: list[tuple[str, int, int | None]],
-               i: int) -> float | None:
-    return att.shares.get(rows[i][0])
+def _reached(att: Attribution, rows: list[tuple[str, int, int | None]], i: int) -> bool:
+    """Whether the engine reached this row: its parents up to the KGI all split."""
+    p = rows[i][2]
+    while p is not None:
+        pn = rows[p][0]
+        if pn not in att.shares or pn in att.leaves:
+            return False
+        p = rows[p][2]
+    return att.gap is not None
 
 
-def _planned(f: ex.Expr, ytd_t: dict[str, float | None]) -> float | None:
-    values = {c: ytd_t[c] for c in ex.refs(f)}
-    if any(v is None for v in values.values()):
+def _occurrence_share(att: Attribution, rows: list[tuple[str, int, int | None]],
+                      i: int) -> float | None:
+    """This row's own share: the parent's share times the engine's fraction for this operand.
+
+    The engine sums a node's shares over its occurrences; a row shows one occurrence, so it is
+    the product of the fractions along its path (the split is linear in the share)."""
+    if not _reached(att, rows, i):
         return None
-    try:
-        return rc.evaluate_formula(f, values)  # type: ignore[arg-type]
-    except ZeroDivisionError:
-        return None
-
-
-def _target_leaf(ctx: Context) -> Callable[[rc.Recipe], str]:
-    """Render a formula's operands as their YTD-target cells."""
-
-    def leaf(x: rc.Recipe) -> str:
-        assert isinstance(x, rc.Kpi)
-        return str(ctx.ytd_target_cells[x.id])
-
-    return leaf
-
-
-def _b(v: object) -> object:
-    return "" if v is None else v
+    path = []
+    j: int | None = i
+    while j is not None:
+        path.append(rows[j][0])
+        j = rows[j][2]
+    path.reverse()
+    value = att.gap
+    assert value is not None
+    for parent, child in pairwise(path):
+        frac = att.fractions.get((parent, child))
+        if frac is None:
+            return None
+        value *= frac
+    return value

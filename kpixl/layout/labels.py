@@ -47,9 +47,10 @@ _L: dict[str, tuple[str, str]] = {
     "on_track": ("On track", "順調"),
     "at_risk": ("At risk", "注意"),
     "off_track": ("Off track", "未達"),
-    "asof": ("As-of month (closed months; blank = last month with actuals)",
-             "締め月数（空欄 = 実績のある最終月）"),
-    "asof_eff": ("As of (closed months)", "締め月数"),
+    "asof": ("As-of month: the last closed month (pick from the list, or a count of months; "
+             "blank = the KGI's last month with an actual)",
+             "締め月：締めた最終月（一覧から選択、または月数。空欄 = KGIの実績がある最終月）"),
+    "asof_eff": ("As of (closed months)", "締め月（経過月数）"),
     "thresholds": ("Status thresholds (achievement)", "判定基準（達成率）"),
     "on_track_th": ("On track at or above", "順調（以上）"),
     "at_risk_th": ("At risk at or above", "注意（以上）"),
@@ -89,8 +90,9 @@ _L: dict[str, tuple[str, str]] = {
     "cum_actual": ("Cumulative actual", "累計実績"),
     "chart_title": ("{name}: cumulative target vs actual", "{name}：累計目標と累計実績"),
     "month": ("Month", "月"),
-    "gap_title": ("Gap analysis: what explains the KGI's YTD gap (shares in the KGI's unit)",
-                  "要因分析：KGIの累計差異の内訳（KGIの単位）"),
+    "gap_title": ("Gap analysis: what explains the KGI's YTD gap, over its reported months "
+                  "(shares in the KGI's unit)",
+                  "要因分析：KGIの累計差異の内訳（KGIの実績月ベース、KGIの単位）"),
     "gap_share": ("Share of the gap", "差異への寄与"),
     "gap_leaf": ("Leaf share", "要因の寄与"),
     "gap_split": ("Split further", "さらに分解"),
@@ -118,6 +120,17 @@ _L: dict[str, tuple[str, str]] = {
     "input_cell": ("Input", "入力セル"),
     "guide_sheets": ("Sheets", "シート"),
     "guide_method": ("Method", "考え方"),
+    # -- issue 13: reported months, missing months, frozen months, the honest gap analysis
+    "frozen": ("Frozen (published) target", "確定済み目標（公表値）"),
+    "not_counted_note": ("Grey actuals after the as-of month are not counted yet; a blank month "
+                         "counts on neither side (see the marker under the KPI name).",
+                         "締め月より後の実績（灰色）はまだ集計しません。未入力の月は目標・実績の"
+                         "どちらにも含めません（KPI名の下に表示）。"),
+    "missing": ("Missing", "未入力"),
+    "gap_needs": ("To split further", "分解に必要な実績"),
+    "gap_enter": ("Enter actuals: ", "実績を入力: "),
+    "gap_unexplained": ("Unexplained (timing, levels times prices, rounding)",
+                        "説明できない差異（時期のずれ・水準×単価・端数など）"),
 }
 
 # Status words of the KFS and PDCA tables: one vocabulary (``status_values``). Words of earlier

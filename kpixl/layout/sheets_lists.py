@@ -7,6 +7,7 @@ import json
 from kpixl._version import __version__
 from kpixl.engine import tracking as tr
 from kpixl.engine.smart import LETTERS, SmartResult, smart_checks
+from kpixl.formulas import tracking as ft
 from kpixl.layout.context import Context
 from kpixl.layout.contract import (
     CHUNK,
@@ -62,11 +63,15 @@ def dashboard(ctx: Context) -> Sheet:
     trk = ctx.tracking
     kgi = plan.kgi
     big = ctx.width_for([abs(r.goal) for r in sol.nodes.values()], list(sol.nodes))
-    s.widths = {0: 2, 1: 30, 2: big, 3: big, 4: 12, 5: 10, 6: big, 7: big}
+    s.widths = {0: 2, 1: 30, 2: big, 3: big, 4: big, 5: big, 6: big, 7: big, 8: 22}
     s.put(0, 1, plan.title, "title")
-    s.put(1, 1, formula=f'"{ctx.t("asof_eff")}: "&asof', cached=f"{ctx.t('asof_eff')}: "
-          f"{trk.asof}", style="subtitle")
-    heads = ["kpi", "ytd_target", "ytd_actual", "achievement", "status", "forecast", "goal"]
+    assert ctx.month_labels is not None
+    n = plan.months
+    s.put(1, 1, formula=ft.asof_caption(ctx.t("asof_eff") + ": ", ctx.month_labels, n),
+          cached=f"{ctx.t('asof_eff')}: " + (f"{plan.period.labels()[trk.asof - 1]} ({trk.asof})"
+                                            if trk.asof else "-"), style="subtitle")
+    heads = ["kpi", "ytd_target", "ytd_actual", "achievement", "status", "forecast", "goal",
+             "missing"]
     row = 3
     s.put(row, 1, ctx.t("kgi"), "section")
     row += 1
@@ -129,16 +134,17 @@ def dashboard(ctx: Context) -> Sheet:
         row += 1
         s.put(row, 1, f"{node.name}: {ctx.t('cum_actual' if cumulative else 'actual')}", "label")
         acts = list((ctx.actuals or {}).get(node_id, [None] * n))
+        h = ctx.track_cells[node_id]["h"]
         for m in range(n):
-            w = f"INDEX({arow},1,1):INDEX({arow},1,{m + 1})"
             if cumulative:
-                body = f"SUM({w})"
+                body = ft.over_reported(arow, h, 1, m + 1, "sum", n)
                 v = tr.window_actual(acts, 1, m + 1, "sum") if m < trk.asof else None
+                cond = f"{ft.reported_count(h, 1, m + 1)}=0"
             else:
-                body = f"INDEX({arow},1,{m + 1})"
+                body = ft.pick(arow, m + 1, n)
                 v = acts[m] if m < trk.asof else None
-            cond = f"COUNT({w})=0" if cumulative else f"NOT(ISNUMBER(INDEX({arow},1,{m + 1})))"
-            f = f"IF({m + 1}>asof,NA(),IF({cond},NA(),{body}))"
+                cond = f"NOT(ISNUMBER({body}))"
+            f = ft.chart_point(m + 1, cond, body)
             s.put(row, 2 + m, formula=f, cached="#N/A" if v is None else v,
                   style=f"muted:{ctx.fmt(node_id)}")
         a_range = s.range(row, 2, row, 1 + n)
@@ -170,6 +176,14 @@ def _summary_row(ctx: Context, s: Sheet, row: int, node_id: str, bold: bool = Fa
     s.put(row, 6, formula=f"fc_{node_id}", cached=_b(nt.forecast), style=f"{look}:{fmt}")
     goal = ctx.goal_ref(node_id)
     s.put(row, 7, formula=goal, cached=res.goal, style=f"{look}:{fmt}")
+    s.put(row, 8, formula=ctx.track_cells[node_id]["marker"],
+          cached=_marker_text(ctx, nt.missing_months), style="missing")
+
+
+def _marker_text(ctx: Context, months: tuple[int, ...]) -> str:
+    from kpixl.layout.track_block import _marker
+
+    return _marker(ctx, months)
 
 
 def smart(ctx: Context) -> Sheet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
 
@@ -52,11 +53,18 @@ def inputs(ctx: Context) -> Sheet:
     row = 2
     s.put(row, 0, ctx.t("asof"), "label")
     s.merges.append((row, 0, row, 3))
-    ref = s.put(row, 4, None, "input:int")
+    ref = s.put(row, 4, None, "input:asof")
     ctx.name("in_asof", ref)
     ctx.inputs.append(("in_asof", None))
-    s.validations.append((s.range(row, 4, row, 4), {"validate": "integer", "criteria": "between",
-                                                     "minimum": 0, "maximum": n}))
+    # the plan's months as real dates (shown yyyy-mm) for the drop-down; a count 0..n typed
+    # instead is accepted too (the list does not reject other values)
+    epoch = dt.date(1899, 12, 30)
+    for m in range(n):
+        s.put(row + 1, 4 + m, float((plan.period.month_start(m + 1) - epoch).days), "muted:asof")
+    s.hidden_rows.add(row + 1)
+    s.validations.append((s.range(row, 4, row, 4), {
+        "validate": "list", "source": f"={s.range(row + 1, 4, row + 1, 3 + n)}",
+        "show_error": False}))
     row += 2
     s.put(row, 0, ctx.t("thresholds"), "section")
     for key, value in (("on_track", plan.thresholds.on_track),

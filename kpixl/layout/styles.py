@@ -55,6 +55,10 @@ LOOKS: dict[str, dict[str, Any]] = {
     "tree_v": {"left": 2, "left_color": "#7F7F7F"},
     "tree_l": {"left": 2, "left_color": "#7F7F7F", "bottom": 2, "bottom_color": "#7F7F7F"},
     "tree_t": {"left": 2, "left_color": "#7F7F7F", "bottom": 2, "bottom_color": "#7F7F7F"},
+    # issue 13: the missing-month marker (under the KPI name, and on the Dashboard)
+    "label_missing": {"left": 1, "right": 1, "border_color": "#D9D9D9", "bg_color": "#F2F2F2",
+                      "font_color": "#C00000", "bold": True},
+    "missing": {"font_color": "#C00000", "bold": True, "border": 1, "border_color": "#D9D9D9"},
     "good": {"bg_color": "#C6EFCE", "font_color": "#006100"},
     "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
@@ -91,6 +95,7 @@ def number_formats(plan: Plan) -> dict[str, str]:
         "month": "yyyy-mm" if plan.locale == "en" else 'yyyy"年"m"月"',
         "date": "yyyy-mm-dd",
         "int": "0",
+        "asof": "[<=1000]0;yyyy-mm",  # the as-of input: a count, or a month (issue 13)
     }
 
 

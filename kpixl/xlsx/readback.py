@@ -25,6 +25,7 @@ ignored (an input keeps its recorded value), so a report never computes from a g
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -322,6 +323,15 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
                                    "name its cell (built by an older kpixl); the value as "
                                    "built is used (`kpixl update` records it)")
             current[key] = was
+            continue
+        raw = rd.at(*at)
+        if key == "in_asof" and raw is not None and raw.formula is None and isinstance(
+                raw.value, dt.date | dt.time | int | float) and not isinstance(raw.value, bool):
+            # the as-of input holds the last closed month (a date, or its serial) or a count
+            from kpixl.engine.tracking import asof_from_input
+
+            start = dt.date(plan.period.year, plan.period.month, 1)
+            current[key] = asof_from_input(raw.value, start, plan.months)
             continue
         ok, value = rd.number(at, key)
         if key == "in_asof" and value is not None:
