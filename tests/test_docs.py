@@ -467,15 +467,9 @@ def test_relative_links_resolve(page: Path) -> None:
 # -- languages ----------------------------------------------------------------------------------
 
 def _english_pages() -> list[Any]:
-    """Every English page; docs/architecture.md has no Japanese version yet (the lead's page)."""
-    out: list[Any] = []
-    for page in _pages():
-        if page.name.endswith(".ja.md"):
-            continue
-        marks = ([pytest.mark.xfail(strict=True, reason="docs/architecture.md: no Japanese "
-                                    "version yet")] if page.name == "architecture.md" else [])
-        out.append(pytest.param(page, marks=marks, id=page.name))
-    return out
+    """Every English page."""
+    return [pytest.param(page, id=page.name) for page in _pages()
+            if not page.name.endswith(".ja.md")]
 
 
 @pytest.mark.parametrize("page", _english_pages())

@@ -18,8 +18,9 @@ Months are shown as the sheets' month headers show them (``2026-07``, text in bo
 
 from __future__ import annotations
 
+import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 __all__ = ["format_multiplier", "format_number", "format_pct", "format_value",
@@ -36,12 +37,16 @@ def format_number(value: float, numfmt: str) -> str:
     m = _FMT.match(numfmt.strip())
     if m is None:
         raise ValueError(f"number format outside kpixl's subset: {numfmt!r}")
-    x = Decimal(repr(float(value)))
-    if m["pct"]:
-        x *= 100
-    x /= Decimal(1000) ** len(m["div"])
+    if not math.isfinite(value):  # a sum that overflowed: Excel shows #NUM! there
+        return "#NUM!"
     places = len(m["dec"] or "")
-    q = abs(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    with localcontext() as ctx:  # all 309 digits of a double near 1e308, as Excel shows them
+        ctx.prec = 400
+        x = Decimal(repr(float(value)))
+        if m["pct"]:
+            x *= 100
+        x /= Decimal(1000) ** len(m["div"])
+        q = abs(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     digits = f"{q:,.{places}f}" if "," in m["body"] else f"{q:.{places}f}"
     sign = "-" if x < 0 and q != 0 else ""
     return f"{sign}{m['pre'] or ''}{digits}{'%' if m['pct'] else ''}{m['sp'] or ''}{m['suf'] or ''}"

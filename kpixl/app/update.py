@@ -267,7 +267,8 @@ def _backup(path: Path, now: dt.datetime | None) -> Path:
     one second get ``-2``, ``-3``...)."""
     from kpixl.xlsx.safewrite import backup
 
-    return backup(path, now)
+    made = backup(path, now)  # beside the real file (a link is followed)
+    return path.with_name(made.name) if path.parent.resolve() == made.parent else made
 
 
 def update(plan_path: str | os.PathLike[str], workbook: str | os.PathLike[str], *,
