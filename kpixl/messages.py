@@ -625,6 +625,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.kind.bool": ("TRUE/FALSE", "TRUE/FALSE（論理値）"),
     "import.kind.date": ("date", "日付"),
     "import.unplaced": ("not placed: {text}", "配置できませんでした: {text}"),
+    # -- lead: what a large workbook's update does not check
+    "update.typed-not-scanned": (
+        "notes typed on kpixl's own sheets were not looked for: the plan has more than {cells} "
+        "month cells; keep notes on a sheet of your own (it is carried) or in the PDCA table",
+        "プランの月次セルが {cells} を超えるため、kpixl のシートに直接入力したメモは確認して"
+        "いません。メモは自分で追加したシート（そのまま引き継ぎます）か PDCA 記録に書いてください"),
     # -- issue 17: safe writes, write targets, entered data, numbers that enter -----------------
     "file.not-regular": ("is not a regular file (a pipe, device or socket); give a plan file",
                          "通常のファイルではありません（パイプ・デバイスなど）。プランのファイルを"

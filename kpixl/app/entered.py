@@ -71,12 +71,26 @@ def _skips(data: WorkbookData) -> dict[str, tuple[int, int | None]]:
             sheet_name("kfs", data.plan.locale): (TABLE_TOP, KFS_COLUMNS)}
 
 
+TYPED_SCAN_CELLS = 12_000
+"""Month-grid cells (KPIs x months) up to which :func:`typed` compares every cell of the file
+with a fresh layout. The comparison loads the whole file and lays the plan out twice; above this
+size (a company-wide plan of thousands of KPIs) it would cost several times the build, so such a
+workbook is not scanned and ``kpixl update`` says so (docs/decisions.md)."""
+
+
+def typed_scan_skipped(data: WorkbookData) -> bool:
+    """True when ``data``'s workbook is too large for :func:`typed` (:data:`TYPED_SCAN_CELLS`)."""
+    return len(data.plan.nodes) * data.plan.months > TYPED_SCAN_CELLS
+
+
 def typed(data: WorkbookData) -> list[TypedCell]:
     """The cells a person typed on kpixl's sheets of ``data``'s workbook (module docstring).
 
     Compared with the layout of the plan as built and, for what differs, with the layout of the
     plan with the inputs the workbook now holds (``kpixl update`` writes that one): a cell
-    counts only when it matches neither."""
+    counts only when it matches neither. Empty for a workbook over :data:`TYPED_SCAN_CELLS`."""
+    if typed_scan_skipped(data):
+        return []
     from kpixl.app.pull import workbook_plan
     from kpixl.xlsx.typed import typed_cells
 

@@ -228,7 +228,13 @@ def _write(data: WorkbookData, plan: Plan, merged: Plan, solution: Any, target: 
            now: dt.datetime | None, frozen: dict[str, list[float | None]]) -> None:
     """Lay the new workbook out and write it as build does (the month grids streamed, the
     carried entries placed on the way), then the tables, sheets and backup."""
-    from kpixl.app.entered import carry_typed, grid_notes, typed
+    from kpixl.app.entered import (
+        TYPED_SCAN_CELLS,
+        carry_typed,
+        grid_notes,
+        typed,
+        typed_scan_skipped,
+    )
     from kpixl.app.update_sheets import add_controls_again, add_sheets
     from kpixl.app.update_tables import carry_kfs, carry_pdca
     from kpixl.layout import build_layout, streamed_sheets, tabs
@@ -236,6 +242,11 @@ def _write(data: WorkbookData, plan: Plan, merged: Plan, solution: Any, target: 
     from kpixl.xlsx.writer import WorkbookWriter
 
     typed_cells = typed(data)  # notes and remarks a person typed on kpixl's sheets
+    if typed_scan_skipped(data):
+        from kpixl.messages import msg
+
+        res.warnings.append(msg("update.typed-not-scanned", merged.locale,
+                                cells=f"{TYPED_SCAN_CELLS:,}"))
     streamed = set(streamed_sheets(merged))
     notes = grid_notes(typed_cells, data, merged, streamed)
     with WorkbookWriter(target, tabs(merged), streamed=streamed_sheets(merged),
