@@ -89,6 +89,16 @@ if ! command -v ssconvert >/dev/null 2>&1; then
     fi
 fi
 
+# --- Chromium (the HTML report is checked as a real browser parses it) ----------------------
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    note "chromium not found: trying to install it"
+    if ! apt_install chromium; then
+        note "could not install Chromium (needs root or passwordless sudo, and apt-get)." \
+            "Install it with: sudo apt-get install -y --no-install-recommends chromium." \
+            "The headless-browser test of the HTML report is skipped without it."
+    fi
+fi
+
 # --- Tests -------------------------------------------------------------------------------
 note "$("$PY" --version) -m pytest $*"
 exec "$PY" -m pytest "$@"
