@@ -22,7 +22,10 @@ from kpixl.layout.core import Sheet
 from kpixl.model import expr as ex
 
 COLS = ("kpi", "ytd_actual", "ytd_target", "gap_share", "gap_leaf", "gap_needs")
-SPLIT_COL, ID_COL, NAME_COL = 8, 9, 10
+# Hidden helper columns (split flags, ids, names for the cause): right of everything else on the
+# Dashboard, so that hiding them hides no visible column (the KPI tables' missing-month marker)
+# and none of the chart data (one column per month, at most 60 from column C).
+SPLIT_COL, ID_COL, NAME_COL = 64, 65, 66
 
 
 def _splittable(ctx: Context, node_id: str) -> str | None:
