@@ -734,6 +734,141 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "説明できない差異（時期のずれ・水準×単価・端数など）: {value}"),
     "report.needs": ("{name}: enter actuals of {ids} to split it",
                      "{name}: 分解するには {ids} の実績を入力してください"),
+    # -- issue 16 part 1: what `kpixl update` and `kpixl actuals import` carried, by KPI name --
+    "update.updated": ("updated {path}", "{path} を更新しました"),
+    "update.backup": ("backup: {path}", "バックアップ: {path}"),
+    "update.head.carried": ("carried:", "引き継いだもの:"),
+    "update.head.kept": ("kept (changed in the workbook):", "ブックでの変更を保持:"),
+    "update.head.plan-won": ("plan wins:", "プランを優先:"),
+    "update.head.unplaced": ("unplaced (see the {sheet} sheet):",
+                             "配置できなかったもの（{sheet} シートを参照）:"),
+    "update.head.warnings": ("warnings:", "警告:"),
+    "update.input.split": ("{kpi}: share of {part}", "{kpi} の配分（{part}）"),
+    "update.input.baseline": ("{kpi}: baseline", "{kpi} の期首値"),
+    "update.input.seasonality": ("seasonality of {month}", "{month} の季節性"),
+    "update.input.on_track": ("on-track threshold", "順調の基準"),
+    "update.input.at_risk": ("at-risk threshold", "注意の基準"),
+    "update.input.asof": ("as-of month", "実績の締め月"),
+    "update.kept.input": ("{name} = {now} (built as {was})", "{name} = {now}（作成時 {was}）"),
+    "update.kept.asof": ("as-of month = {month}", "実績の締め月 = {month}"),
+    "update.plan-won.input": ("{name}: the plan changed it from {old} to {new}; the workbook's "
+                              "{now} was replaced",
+                              "{name}: プランが {old} から {new} に変えたため、ブックの {now} を"
+                              "置き換えました"),
+    "update.unplaced.input": ("input {name} = {now} (no longer in the plan)",
+                              "入力値 {name} = {now}（プランにもうありません）"),
+    "update.unplaced.asof": ("as-of month {asof} (the plan has {n} months)",
+                             "実績の締め月 {asof}（プランは {n} か月です）"),
+    "update.unplaced.entry": ("{kind} {name} {month} = {value} ({why})",
+                              "{kind} {name} {month} = {value}（{why}）"),
+    "update.kind.actual": ("actual", "実績"),
+    "update.kind.override": ("override", "上書き"),
+    "update.kinds.actual": ("actuals", "実績"),
+    "update.kinds.override": ("overrides", "上書き"),
+    "update.why.no-kpi": ("no such KPI in the plan", "プランにこの KPI がありません"),
+    "update.why.no-month": ("month outside the plan", "計画期間外の月です"),
+    "update.why.no-input": ("the new plan has no such input",
+                            "新しいプランにこの入力値はありません"),
+    "update.why.superseded": ("superseded by the workbook's value",
+                              "ブックの値で置き換えられました"),
+    "update.why.asof": ("the plan has {n} months", "プランは {n} か月です"),
+    "update.carried.entries": ("{kinds} of {name}: {n} month{s}", "{name} の{kinds}: {n} か月"),
+    "update.carried.pdca-rows": ("PDCA rows: {n}", "PDCA の行: {n}"),
+    "update.carried.pdca-columns": ("PDCA columns added right of the table: {columns}",
+                                    "PDCA 表の右に追加された列: {columns}"),
+    "update.column-moved": ("{name} ({at}, was {old})", "{name}（{at}、以前は {old}）"),
+    "update.warn.pdca-blank": ("PDCA column {old} has no header; it is named {name} (column "
+                               "{at}): an Excel table needs one",
+                               "PDCA の列 {old} に見出しがありません。{name} と名付けました（列 "
+                               "{at}）: Excel の表には見出しが必要です"),
+    "update.unplaced.pdca-long": ("PDCA column {old}'s header ({length} characters): named "
+                                  "{name}, the full text is kept",
+                                  "PDCA の列 {old} の見出し（{length} 文字）: {name} と名付け、"
+                                  "全文を保存しました"),
+    "update.warn.pdca-repeat": ("PDCA column {old}'s header {text} repeats another header of "
+                                "the table; it is named {name} (column {at})",
+                                "PDCA の列 {old} の見出し {text} は表の別の見出しと重複しています。"
+                                "{name} と名付けました（列 {at}）"),
+    "update.unplaced.kfs-status": ("KFS {kid} status {status} (no longer in the plan)",
+                                   "KFS {kid} の状況 {status}（プランにもうありません）"),
+    "update.kept.kfs-status": ("KFS {kid} status = {status}", "KFS {kid} の状況 = {status}"),
+    "update.kept.kfs-status-from": ("KFS {kid} status = {status} (from {source})",
+                                    "KFS {kid} の状況 = {status}（{source} から）"),
+    "update.plan-won.kfs-changed": ("KFS {kid}: the plan changed its status to {new}; the "
+                                    "workbook's {status} was replaced",
+                                    "KFS {kid}: プランが状況を {new} に変えたため、ブックの "
+                                    "{status} を置き換えました"),
+    "update.plan-won.kfs-sets": ("KFS {kid}: the plan sets its status to {new}; {status} from "
+                                 "{source} stays in Unplaced data",
+                                 "KFS {kid}: プランが状況を {new} にしています。{source} の "
+                                 "{status} は未配置データに残します"),
+    "update.kfs.from-unplaced": ("Unplaced data", "未配置データ"),
+    "update.kfs.from-row": ("a row added to the KFS table ({at})",
+                            "KFS 表に追加された行（{at}）"),
+    "update.kfs.at": ("row {row} of the {sheet} sheet", "{sheet} シートの {row} 行目"),
+    "update.unplaced.kfs-other": ("KFS row {kid} ({at}): {fields} (the plan's KFS {kid} has "
+                                  "other values)",
+                                  "KFS の行 {kid}（{at}）: {fields}（プランの KFS {kid} は別の値"
+                                  "です）"),
+    "update.unplaced.kfs-row": ("KFS row{kid} ({at}): {fields}: {fix}",
+                                "KFS の行{kid}（{at}）: {fields}: {fix}"),
+    "update.kfs.fix-first": ("only the first row of KFS {kid} counts: copy what you need into "
+                             "it",
+                             "KFS {kid} は最初の行だけが有効です。必要な内容をそこへ写してくだ"
+                             "さい"),
+    "update.kfs.fix-gone": ("the new plan has no KFS {kid}",
+                            "新しいプランに KFS {kid} はありません"),
+    "update.kfs.fix-no-id": ("give it an id and add it to the plan's kfs: list to place it",
+                             "id を付け、プランの kfs: に加えると配置されます"),
+    "update.kfs.fix-add": ("add initiative {kid} to the plan's kfs: list to place it",
+                           "施策 {kid} をプランの kfs: に加えると配置されます"),
+    "update.carried.history": ("target history rows: {n}", "目標履歴の行: {n}"),
+    "update.carried.sheet": ("sheet {sheet} (as values)", "シート {sheet}（値として）"),
+    "update.warn.sheet-renamed": ("sheet {old} was renamed {new} (its name is taken)",
+                                  "シート {old} は名前が使われているため {new} にしました"),
+    "update.carried.typed": ("cells typed on sheet {sheet}: {n}",
+                             "シート {sheet} に入力されたセル: {n}"),
+    "update.unplaced.cell": ("cell {where} = {value} ({why})", "セル {where} = {value}（{why}）"),
+    "update.why.input-formula": ("a formula typed into an input cell; kpixl keeps numbers only: "
+                                 "type its result, or put the value into the plan",
+                                 "入力セルに数式が入力されています。kpixl は数値だけを保持します: "
+                                 "結果の値を入力するか、値をプランに書いてください"),
+    "update.why.formula": ("a formula typed on a kpixl sheet, kept as text",
+                           "kpixl のシートに入力された数式です。文字として保存しました"),
+    "update.why.moved": ("typed where rows were inserted; its place in the new workbook is not "
+                         "known",
+                         "行が挿入された位置に入力されています。新しいブックでの位置がわかりません"),
+    "update.why.taken": ("kpixl now uses this cell", "このセルは kpixl が使うようになりました"),
+    "update.fit": ("the inputs changed in the workbook ({inputs}) do not fit the new plan "
+                   "({first}); put them into the plan (`kpixl pull`) or undo them in the workbook",
+                   "ブックで変更された入力値（{inputs}）が新しいプランに合いません（{first}）。"
+                   "プランに取り込む（`kpixl pull`）か、ブックで元に戻してください"),
+    "update.note.pdca-long": ("the header of PDCA column {old}, longer than Excel's {limit} "
+                              "characters; the column is named {name}",
+                              "PDCA の列 {old} の見出しです。Excel の上限 {limit} 文字を超える"
+                              "ため、列は {name} と名付けました"),
+    "update.note.no-kfs": ("no such KFS in the plan", "プランにこの KFS はありません"),
+    "update.note.kfs-has": ("{note}; the plan's KFS {kid} has {value} there",
+                            "{note}。プランの KFS {kid} はここが {value} です"),
+    "update.note.kfs-status-has": ("{note}; KFS {kid} has the status {status} already",
+                                   "{note}。KFS {kid} の状況はすでに {status} です"),
+    "update.note.kfs-plan-sets": ("{note}; the plan sets the status of KFS {kid} to {status}",
+                                  "{note}。プランは KFS {kid} の状況を {status} にしています"),
+    "update.note.kfs-another": ("another row for KFS {kid} ({at}); {fix}",
+                                "KFS {kid} の別の行です（{at}）。{fix}"),
+    "update.note.kfs-no-id": ("a row added to the KFS table without an id ({at}); {fix}",
+                              "id のない行が KFS 表に追加されています（{at}）。{fix}"),
+    "update.note.kfs-added": ("a row added to the KFS table ({at}); {fix}",
+                              "KFS 表に追加された行です（{at}）。{fix}"),
+    "update.note.kfs-now": ("KFS {kid} is in the plan now", "KFS {kid} がプランに加わりました"),
+    "entered.actuals": ("actuals of {name}", "{name} の実績"),
+    "entered.overrides": ("overrides of {name}", "{name} の上書き"),
+    "entered.kfs-status": ("KFS status", "KFS の状況"),
+    "entered.kfs-rows": ("KFS rows", "KFS の行"),
+    "entered.input": ("input {name}", "入力値 {name}"),
+    "entered.sheet": ("sheet {sheet}", "シート {sheet}"),
+    "entered.cells": ("{n} cell(s) typed on sheet {sheet} ({where}{more})",
+                      "シート {sheet} に入力されたセル {n} 個（{where}{more}）"),
 }
 
 
