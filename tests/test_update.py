@@ -628,7 +628,7 @@ def test_cli_update_prints_what_moved(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["update", str(changed_plan(tmp_path, [rename_inquiries])), str(wb)]) == 0
     out = capsys.readouterr().out
     assert "受注件数 の実績: 1 か月" in out  # the plan is Japanese: so is the output
-    assert "実績 問い合わせ件数 2026-04 = 70（プランにこの KPI がありません）" in out
+    assert "問い合わせ件数 の実績 2026-04 = 70（プランにこの KPI がありません）" in out
     assert "act_" not in out and "carried" not in out
     assert main(["report", str(wb), "--format", "json"]) == 0
     assert '"asof": 1' in capsys.readouterr().out

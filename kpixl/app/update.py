@@ -236,8 +236,9 @@ def _carried(data: WorkbookData, merged: Plan, new_actuals: dict[tuple[str, str]
             res.unplaced.append(res.t("update.unplaced.entry", kind=res.t(f"update.kind.{kind}"),
                                       name=kpi_name(res.plans, node), month=label,
                                       value=f"{v:g}", why=why))
-    res.carried += [res.t("update.carried.entries", kinds=res.t(f"update.kinds.{kind}"),
-                          name=kpi_name(res.plans, node), n=c, s="s" * (c != 1))
+    res.carried += [res.t("update.carried.entries" + ".one" * (c == 1),
+                          kinds=res.t(f"update.kinds.{kind}"), name=kpi_name(res.plans, node),
+                          n=c)
                     for (kind, node), c in counts.items()]
     return acts, ovrs, kfs_lost
 
