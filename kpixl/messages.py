@@ -894,6 +894,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wb.sheet-empty": ("is not a readable workbook (sheet XML {part} has no worksheet)",
                        "読み込めるブックではありません（シート XML {part} にワークシートがありま"
                        "せん）"),
+    "wb.altered": ("the workbook was altered (undo the change, or rebuild it from the plan with "
+                   "`kpixl build --force`, which drops what was entered)",
+                   "ブックが変更されています（変更を元に戻すか、`kpixl build --force` でプランから"
+                   "作り直してください。入力済みのデータは失われます）"),
+    "wb.not-kpixl": ("is not a kpixl workbook (no hidden {sheet} sheet)",
+                     "kpixl のブックではありません（非表示の {sheet} シートがありません）"),
+    "wb.meta-altered": ("the {sheet} sheet was altered ({what}); rebuild with `kpixl build`",
+                        "{sheet} シートが変更されています（{what}）。`kpixl build` で作り直して"
+                        "ください"),
+    "wb.format": ("workbook format {version} is not supported by this kpixl (reads format "
+                  "{supported}); upgrade kpixl",
+                  "ブックの形式 {version} はこの kpixl では読めません（読めるのは形式 "
+                  "{supported}）。kpixl を更新してください"),
+    "wb.plan-invalid": ("the plan in {sheet} is invalid ({first})",
+                        "{sheet} のプランが正しくありません（{first}）"),
+    "wb.name-missing": ("defined name {name} is missing; {altered}",
+                        "名前の定義 {name} がありません。{altered}"),
+    "wb.not-range": ("{what} refers to {ref}, not a range; {altered}",
+                     "{what} の参照先 {ref} が範囲ではありません。{altered}"),
+    "wb.range-large": ("{what} refers to {ref}, far more cells than kpixl writes; {altered}",
+                       "{what} の参照先 {ref} は kpixl が書くよりはるかに多いセルです。{altered}"),
+    "wb.season-short": ("in_seasonality is shorter than the plan; {altered}",
+                        "季節性の行がプランの月数より短くなっています。{altered}"),
+    "wb.row-cells": ("{name} has {cells} cells, the plan {months} months; {altered}",
+                     "{name} のセルは {cells} 個ですが、プランは {months} か月です。{altered}"),
     "template.missing": ("no such template{hint}; `kpixl templates` lists them",
                          "そのテンプレートはありません{hint}。`kpixl templates` で一覧できます"),
     "target.exists": ("already exists; use --force to overwrite it",

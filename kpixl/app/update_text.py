@@ -67,5 +67,5 @@ def input_text(plans: tuple[Plan, ...], key: str, value: Any) -> str:
         plan, fmt = owner, node_numfmt(owner.nodes[node], owner)
     try:
         return format_number(float(value), number_formats(plan)[fmt])
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, ArithmeticError):  # outside the subset, or too large
         return num(float(value))

@@ -46,6 +46,7 @@ from kpixl.layout.contract import (
     input_label_id,
     parse_range,
 )
+from kpixl.messages import msg
 from kpixl.model import Plan
 
 __all__ = [
@@ -64,8 +65,8 @@ __all__ = [
 ]
 
 Num = float | None
-ALTERED = ("the workbook was altered (undo the change, or rebuild it from the plan with "
-           "`kpixl build --force`, which drops what was entered)")
+EN = "en"  # read before the workbook's plan is known (cli.md: English then)
+ALTERED = msg("wb.altered", EN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,7 @@ def read_meta(src: CellSource, where: Path) -> Meta:
     """Read and check ``_kpixl``: format version, chunk count and SHA-256 of the plan JSON, and
     each ``input:`` row's JSON. Raises WorkbookError naming the damage and the fix."""
     if META_SHEET not in src.sheet_names():
-        raise WorkbookError(f"{where}: is not a kpixl workbook (no hidden {META_SHEET} sheet)")
+        raise WorkbookError(f"{where}: " + msg("wb.not-kpixl", EN, sheet=META_SHEET))
     cells = src.cells(META_SHEET)
     rows: dict[str, Any] = {}
     located: dict[str, str] = {}
@@ -154,14 +155,14 @@ def read_meta(src: CellSource, where: Path) -> Meta:
             rows[key] = value
             if key.startswith(INPUT_KEY) and isinstance(at, str):
                 located[key[len(INPUT_KEY):]] = at
-    altered = f"{where}: the {META_SHEET} sheet was altered ({{}}); rebuild with `kpixl build`"
+    altered = f"{where}: " + msg("wb.meta-altered", EN, sheet=META_SHEET, what="{}")
     try:
         version = int(rows.get("format_version"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise WorkbookError(altered.format("no format_version")) from None
     if version != FORMAT_VERSION:
-        raise WorkbookError(f"{where}: workbook format {version} is not supported by this kpixl "
-                            f"(reads format {FORMAT_VERSION}); upgrade kpixl")
+        raise WorkbookError(f"{where}: " + msg("wb.format", EN, version=version,
+                                               supported=FORMAT_VERSION))
     text = "".join(chunks)
     if str(rows.get("plan_json_chunks")) != str(len(chunks)) or not text:
         raise WorkbookError(altered.format("plan_json rows missing"))
@@ -192,7 +193,8 @@ def read_plan(where: Path, text: str) -> Plan:
         return loads(text, source=f"{where.name}[{META_SHEET}]")
     except KpixlError as exc:
         first = str(exc).splitlines()[0]
-        raise WorkbookError(f"{where}: the plan in {META_SHEET} is invalid ({first})") from None
+        raise WorkbookError(f"{where}: " + msg("wb.plan-invalid", EN, sheet=META_SHEET,
+                                               first=first)) from None
 
 
 # -- inputs, actuals, overrides -------------------------------------------------------------------
@@ -222,21 +224,23 @@ class _Reading:
         """(sheet, row, col) of each cell of a defined name, and note its rows as wanted."""
         ref = self.src.ref(name)
         if ref is None:
-            raise WorkbookError(f"{self.where}: defined name {name} is missing; {ALTERED}")
+            raise WorkbookError(f"{self.where}: " + msg("wb.name-missing", EN, name=name,
+                                                        altered=ALTERED))
         return self.cells_at(ref, f"defined name {name}")
 
     def cells_at(self, ref: str, what: str) -> list[tuple[str, int, int]]:
         try:
             sheet, r0, c0, r1, c1 = parse_range(ref)
         except ValueError:
-            raise WorkbookError(f"{self.where}: {what} refers to {ref!r}, not a range; "
-                                f"{ALTERED}") from None
+            raise WorkbookError(f"{self.where}: " + msg("wb.not-range", EN, what=what,
+                                                        ref=repr(ref), altered=ALTERED)
+                                ) from None
         if sheet not in self.sheets:
-            raise WorkbookError(f"{self.where}: sheet {sheet!r} is missing (it holds kpixl's "
-                                "cells); was it renamed or deleted?")
+            raise WorkbookError(f"{self.where}: " + msg("wb.sheet-missing", EN,
+                                                        sheet=repr(sheet)))
         if (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
-            raise WorkbookError(f"{self.where}: {what} refers to {ref!r}, far more cells than "
-                                f"kpixl writes; {ALTERED}")
+            raise WorkbookError(f"{self.where}: " + msg("wb.range-large", EN, what=what,
+                                                        ref=repr(ref), altered=ALTERED))
         self.wanted.setdefault(sheet, set()).update(range(r0, r1 + 1))
         lo, hi = self.cols.get(sheet, (c0, c1))
         self.cols[sheet] = (min(lo, c0, max(c0 - 1, 0)), max(hi, c1))  # and a label left of it
@@ -300,8 +304,8 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
         elif key.startswith("in_seasonality["):
             m = int(key[len("in_seasonality["):-1])
             if m > len(season):
-                raise WorkbookError(f"{where}: in_seasonality is shorter than the plan; "
-                                    f"{ALTERED}")
+                raise WorkbookError(f"{where}: " + msg("wb.season-short", EN,
+                                                       altered=ALTERED))
             at = season[m - 1]
         elif key in located:
             at = located[key]
@@ -347,8 +351,11 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
     unreadable: set[str] = set()
     for (prefix, node), cells in rows.items():
         if len(cells) != plan.months:
-            raise WorkbookError(f"{where}: {prefix}{node} has {len(cells)} cells, the plan "
-                                f"{plan.months} months; {ALTERED}")
+            raise WorkbookError(f"{where}: " + msg(
+                "wb.row-cells", plan.locale, cells=len(cells), name=msg(
+                    "entered.actuals" if prefix == ACTUAL else "entered.overrides", plan.locale,
+                    name=plan.nodes[node].name if node in plan.nodes else node),
+                months=plan.months, altered=msg("wb.altered", plan.locale)))
         what = "actual" if prefix == ACTUAL else "override"
         read = [rd.number(at, f"{what} {node} {labels[m]}") for m, at in enumerate(cells)]
         out[prefix][node] = tuple(v for _, v in read)
