@@ -919,6 +919,80 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "季節性の行がプランの月数より短くなっています。{altered}"),
     "wb.row-cells": ("{name} has {cells} cells, the plan {months} months; {altered}",
                      "{name} のセルは {cells} 個ですが、プランは {months} か月です。{altered}"),
+    # -- issue 16 part 1: `kpixl --help` and every subcommand's help (kpixl.cli) -----------
+    "cli.kpixl": ("KPI planning: from a KGI and its drivers to a live Excel workbook.",
+                  "KPI 計画: KGI とその要因から、計算式の生きた Excel ブックを作ります。"),
+    "cli.example": ("example: {example}", "例: {example}"),
+    "cli.overwrite": ("overwrite an existing file", "既存のファイルを上書きします"),
+    "cli.demo": ("build the built-in example (the seed article's sales funnel) into "
+                 "DIR/kpixl-demo.xlsx",
+                 "組み込みの例（元記事の営業ファネル）を DIR/kpixl-demo.xlsx に作ります"),
+    "cli.demo.force": ("replace a demo workbook even if it holds entered data",
+                       "入力済みのデータがあってもデモのブックを置き換えます"),
+    "cli.templates": ("list the built-in plan templates",
+                      "組み込みのプランのテンプレートを一覧します"),
+    "cli.version": ("show kpixl's version and exit", "kpixl のバージョンを表示して終了します"),
+    "cli.usage": ("usage: ", "使い方: "),
+    "cli.help": ("show this help message and exit", "このヘルプを表示して終了します"),
+    "cli.section.positional": ("positional arguments", "引数"),
+    "cli.section.options": ("options", "オプション"),
+    "cli.new": ("write a starter plan from a template", "テンプレートからプランの雛形を書きます"),
+    "cli.new.template": ("template id, e.g. sales_funnel or sales_funnel.ja",
+                         "テンプレートの id（例: sales_funnel、sales_funnel.ja）"),
+    "cli.check": ("validate a plan: every error and SMART warning",
+                  "プランを検証します: すべてのエラーと SMART の警告"),
+    "cli.build": ("write the workbook for one or more plans",
+                  "1 つ以上のプランからブックを書きます"),
+    "cli.build.force": ("replace a workbook even if it holds entered data",
+                        "入力済みのデータがあってもブックを置き換えます"),
+    "cli.backcalc": ("quick funnel back-calculation, printed top to bottom",
+                     "ファネルの簡易逆算（上の段から順に表示）"),
+    "cli.backcalc.target": ("the bottom stage's target", "最下段の目標"),
+    "cli.backcalc.rate": ("a stage rate, in funnel order, top first (0.3 or 30%%)",
+                          "各段の率。ファネルの順に上の段から（0.3 または 30%%）"),
+    "cli.schema": ("print the plan format's JSON Schema",
+                   "プラン形式の JSON Schema を表示します"),
+    "cli.report": ("read a workbook back: status per KPI, forecast, catch-up targets, gap "
+                   "attribution (the cause of a miss)",
+                   "ブックを読み取って報告します: KPI ごとの状況、着地見込み、挽回目標、差異の"
+                   "要因分解（未達の原因）"),
+    "cli.report.asof": ("closed months (default: the workbook's as-of month)",
+                        "締めた月数（既定: ブックの実績締め月）"),
+    "cli.pull": ("write the plan as the workbook now holds it back to YAML",
+                 "ブックが今持っているプランを YAML に書き戻します"),
+    "cli.pull.output": ("default: the workbook's stem with .yaml",
+                        "既定: ブックの名前に .yaml を付けたもの"),
+    "cli.update": ("rebuild a workbook from a changed plan, carrying over actuals, overrides, "
+                   "PDCA, KFS status and changed inputs; keeps a backup",
+                   "変更したプランからブックを作り直し、実績・上書き・PDCA・KFS の状況・変更した"
+                   "入力値を引き継ぎます。バックアップを残します"),
+    "cli.update.replan-closed": ("rebuild the closed months' targets from the new plan too (by "
+                                 "default they keep their published targets, as frozen months)",
+                                 "締めた月の目標も新しいプランから作り直します（既定では公表済み"
+                                 "の目標を確定した月として保持します）"),
+    "cli.actuals": ("import actuals into a workbook", "ブックに実績を取り込みます"),
+    "cli.import": ("import actuals from a CSV or .xlsx export",
+                   "CSV または .xlsx の出力から実績を取り込みます"),
+    "cli.import.description": ("import actuals from a CSV (UTF-8 or Shift_JIS; comma, tab or "
+                               "semicolon) or an .xlsx sheet: long (KPI, month, value), wide "
+                               "(one column per month) or months as rows; KPIs by id or name; "
+                               "totals and quarters skipped; keeps a backup; never overwrites a "
+                               "non-empty cell without --overwrite",
+                               "CSV（UTF-8 または Shift_JIS。カンマ・タブ・セミコロン区切り）か "
+                               ".xlsx のシートから実績を取り込みます: 縦持ち（KPI・月・値）、横持ち"
+                               "（月ごとに 1 列）、月が行のいずれも可。KPI は id か名前で指定。"
+                               "合計・四半期は飛ばします。バックアップを残し、--overwrite なしでは"
+                               "値のあるセルを上書きしません"),
+    "cli.import.overwrite": ("replace actuals the workbook already holds",
+                             "ブックにすでにある実績を置き換えます"),
+    "cli.import.dry-run": ("show the KPI x month grid that would be imported; write nothing",
+                           "取り込む KPI × 月の表を表示するだけで、何も書きません"),
+    "cli.import.sheet": ("the .xlsx sheet (default: the first)",
+                         ".xlsx のシート（既定: 最初のシート）"),
+    "cli.ids": ("list every KPI: id, name (both languages where known), unit; what an import "
+                "file may call it",
+                "すべての KPI を一覧します: id、名前（わかれば両方の言語）、単位。取り込む"
+                "ファイルで使える呼び名です"),
     "template.missing": ("no such template{hint}; `kpixl templates` lists them",
                          "そのテンプレートはありません{hint}。`kpixl templates` で一覧できます"),
     "target.exists": ("already exists; use --force to overwrite it",
