@@ -993,6 +993,123 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "file may call it",
                 "すべての KPI を一覧します: id、名前（わかれば両方の言語）、単位。取り込む"
                 "ファイルで使える呼び名です"),
+    # -- issue 16 part 1: the xlwings actions' results (kpixl.xl.scripts) ----------------
+    "xl.all_closed": ("Nothing to re-plan: every month is closed (as-of month {asof}).",
+                      "再計画する月がありません（締め月数 {asof}）。"),
+    "xl.replanned": ("Re-planned {first}..{last}: {n} target(s) changed; see {sheet}.",
+                     "{first}〜{last} を再計画しました：{n} 件の目標を変更（{sheet}に記録）。"),
+    "xl.unchanged": ("Re-plan {first}..{last}: the targets already reach the goals; nothing chang"
+                     "ed.",
+                     "{first}〜{last} の再計画：現在の目標で達成できるため変更はありません。"),
+    "xl.kept_formula": (" Kept {n} override cell(s) holding a formula.",
+                        " 数式の入った上書きセル {n} 件はそのままにしました。"),
+    "xl.kept_text": (" Kept {n} override cell(s) holding text.",
+                     " 文字の入った上書きセル {n} 件はそのままにしました。"),
+    "xl.kept_unknown": (" Kept {n} override cell(s) entered by hand (this engine cannot tell valu"
+                        "es from formulas).",
+                        " 手入力の上書きセル {n} 件はそのままにしました（この環境では数式と値を区"
+                        "別できません）。"),
+    "xl.reason": ("Catch-up after {month}",
+                  "{month}締め後の挽回"),
+    "xl.snapshot": ("Saved version {v} ({n} KPIs) to {sheet}.",
+                    "バージョン {v}（{n} KPI）を{sheet}に保存しました。"),
+    "xl.no_review": ("Nothing to review yet: no month is closed.",
+                     "締めた月がないため振り返りはまだできません。"),
+    "xl.reviewed": ("Wrote the PDCA review of {month} on row {row} of {sheet}.",
+                    "{month}のPDCA振り返りを{sheet}の {row} 行目に記入しました。"),
+    "xl.already": ("The PDCA review of {month} is already on row {row} of {sheet}.",
+                   "{month}のPDCA振り返りは{sheet}の {row} 行目に記入済みです。"),
+    "xl.off": ("Off track",
+               "未達"),
+    "xl.risk": ("At risk",
+                "注意"),
+    "xl.none_off": ("All KPIs on track",
+                    "全KPI順調"),
+    "xl.cause": ("{name} ({id}): {share} of the gap {gap} {unit}",
+                 "{name}（{id}）：差異 {gap} {unit} のうち {share}"),
+    "xl.no_gap": ("No gap to explain (KGI on plan)",
+                  "差異なし（KGIは計画どおり）"),
+    "xl.no_cause": ("Gap not attributable (missing actuals or targets)",
+                    "差異を分解できません（実績または目標が不足）"),
+    "xl.smart": ("SMART checks refreshed: {n} warning(s).",
+                 "SMARTチェックを更新しました：警告 {n} 件。"),
+    "xl.unknown": ("Choose an action in the dropdown first (got {got!r}).",
+                   "先にドロップダウンで操作を選んでください（{got!r}）。"),
+    "xl.error": ("Error: {msg}",
+                 "エラー：{msg}"),
+    # -- issue 16 part 1: the control panel on the Guide sheet (kpixl.layout.controls) --
+    "panel.title": ("Actions (xlwings)",
+                    "操作（xlwings）"),
+    "panel.action": ("Action",
+                     "操作"),
+    "panel.csv": ("CSV file (import)",
+                  "CSVファイル（取込）"),
+    "panel.reason": ("Reason (target history)",
+                     "理由（目標履歴）"),
+    "panel.result": ("Last result",
+                     "前回の結果"),
+    "panel.run": ("Run",
+                  "実行"),
+    "panel.help_classic": ("Choose an action, then click Run. Needs Python with kpixl and the xlw"
+                           "ings add-in (see docs/xlwings.md); keep {py} beside this file.",
+                           "操作を選んで「実行」を押します。kpixl入りのPythonとxlwingsアドインが"
+                           "必要です（docs/xlwings.md）。{py} をこのファイルと同じフォルダに置い"
+                           "てください。"),
+    "panel.help_lite": ("Choose an action, then click Run. Needs the xlwings Lite add-in with the"
+                        " main.py and requirements.txt below; the first line of requirements.txt "
+                        "must be the address of a kpixl wheel (see docs/xlwings.md).",
+                        "操作を選んで「実行」を押します。xlwings Liteアドインに下の main.py と re"
+                        "quirements.txt を貼り付けてください。requirements.txt の1行目はkpixlのwh"
+                        "eelのアドレスにします（docs/xlwings.md）。"),
+    # -- issue 16 part 1: the Guide sheet's prose (kpixl.layout.sheets_plan.guide) ----
+    "guide.intro": ("This workbook plans a goal (KGI), back-calculates the KPIs that drive it, sp"
+                    "lits them into monthly targets and tracks actuals. Every number is a live fo"
+                    "rmula: change an input and everything recalculates.",
+                    "このブックは最終目標（KGI）を立て、それを動かすKPIを逆算し、月次目標に配分し"
+                    "て実績を管理します。すべての数値は数式で連動しており、前提を変えると自動で再"
+                    "計算されます。"),
+    "guide.inputs": ("Type only in cells styled like this (yellow, blue text). Everything else is"
+                     " calculated and protected (no password).",
+                     "入力するのはこの書式（黄色の背景・青字）のセルだけです。それ以外は計算セル"
+                     "で、シートは保護されています（パスワードなし）。"),
+    "guide.method.1": ("KGI: the final goal with a deadline. KPI tree: the KGI decomposed into dr"
+                       "ivers.",
+                       "KGI：期限のある最終目標。KPIツリー：KGIを構成要素（ドライバー）に分解した"
+                       "もの。"),
+    "guide.method.2": ("Funnel back-calculation: from the bottom target and stage rates, the coun"
+                       "ts needed at each stage, rounded up stage by stage.",
+                       "ファネル逆算：最終段階の目標と各段階の転換率から、各段階の必要数を段階ご"
+                       "とに切り上げて求めます。"),
+    "guide.method.3": ("KFS: the initiatives that move a KPI. SMART: Specific, Measurable, Assign"
+                       "able, Realistic, Time-related.",
+                       "KFS：KPIを動かす成功要因（施策）。SMART：具体的・測定可能・担当明確・現実"
+                       "的・期限あり。"),
+    "guide.method.4": ("PDCA: enter actuals monthly on the Tracking sheet, check status and forec"
+                       "ast, find the cause, record actions on the PDCA sheet, re-plan with overr"
+                       "ides.",
+                       "PDCA：実績管理シートに毎月実績を入力し、状況と着地見込を確認、要因を特定"
+                       "し、PDCA記録に改善策を残し、上書き行で目標を再設定します。"),
+    "guide.sheet.inputs": ("Goal, assumptions (rates, prices), seasonality, thresholds, as-of mon"
+                           "th.",
+                           "目標値、前提（転換率・単価）、季節性、判定基準、締め月。"),
+    "guide.sheet.tree": ("The KPI tree: each KPI's target, unit, owner and formula.",
+                         "KPIツリー：各KPIの目標・単位・担当・計算式。"),
+    "guide.sheet.funnel": ("Funnel back-calculation: required counts, rates, carry-in, confidence"
+                           ".",
+                           "ファネル逆算：必要数、転換率、期首までに必要な案件、確度別必要数。"),
+    "guide.sheet.monthly": ("Monthly targets with quarter subtotals; override row to re-plan a mo"
+                            "nth.",
+                            "月次目標（四半期小計つき）。上書き行で月の目標を再設定できます。"),
+    "guide.sheet.tracking": ("Enter actuals here: YTD, achievement, status, forecast, catch-up.",
+                             "実績入力：累計、達成率、状況、着地見込、挽回目標。"),
+    "guide.sheet.dashboard": ("KGI status, forecast, KPI summary and cumulative charts.",
+                              "KGIの状況と着地見込、KPI一覧、累計グラフ。"),
+    "guide.sheet.smart": ("SMART check per KPI.",
+                          "KPIごとのSMARTチェック。"),
+    "guide.sheet.kfs": ("Key success factors (initiatives) with owner, due date and status.",
+                        "重要成功要因（施策）：担当・期限・状況。"),
+    "guide.sheet.pdca": ("PDCA log: findings, causes and actions per month.",
+                         "PDCA記録：月ごとの評価・要因・改善策。"),
     "template.missing": ("no such template{hint}; `kpixl templates` lists them",
                          "そのテンプレートはありません{hint}。`kpixl templates` で一覧できます"),
     "target.exists": ("already exists; use --force to overwrite it",
