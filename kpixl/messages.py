@@ -1110,6 +1110,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "重要成功要因（施策）：担当・期限・状況。"),
     "guide.sheet.pdca": ("PDCA log: findings, causes and actions per month.",
                          "PDCA記録：月ごとの評価・要因・改善策。"),
+    # -- issue 16 part 1: refusals of an xlwings build (kpixl.xl) ----------------------------
+    "xl.mode": ("--xlwings must be none, lite or classic, got {mode}",
+                "--xlwings は none・lite・classic のどれかです（{mode} が指定されています）"),
+    "xl.classic-suffix": ("a classic xlwings workbook must be an .xlsm file (it holds macros)",
+                          "classic の xlwings ブックは .xlsm ファイルにしてください（マクロを"
+                          "含みます）"),
+    "xl.module-name": ("xlwings' button runs `import {stem}`, so the name must be a valid Python "
+                       "module name (ASCII letters, digits, _){hint}",
+                       "xlwings のボタンは `import {stem}` を実行するため、名前は Python の"
+                       "モジュール名（半角英数字と _）にしてください{hint}"),
+    "xl.hint-name": ("; use e.g. {name}", "。例: {name}"),
+    "xl.module-taken": ("`import {stem}` would load Python's or another package's module "
+                        "{module}, not this workbook's; use e.g. {other}",
+                        "`import {stem}` では Python か別のパッケージのモジュール {module} が"
+                        "読み込まれ、このブックのものになりません。例: {other}"),
+    "xl.companion-taken": ("exists and was not written by kpixl; the workbook's button needs "
+                           "this name for its Python module: move the file away or name the "
+                           "workbook differently",
+                           "kpixl が書いたものではないファイルがあります。ブックのボタンはこの"
+                           "名前を Python モジュールに使います: ファイルを移動するか、ブックの"
+                           "名前を変えてください"),
+    "xl.wheel-address": ("{env} must be the https:// address of a kpixl wheel, ending in "
+                         "/kpixl-{version}-py3-none-any.whl (build it with `pip wheel "
+                         "--no-deps .`)",
+                         "{env} には /kpixl-{version}-py3-none-any.whl で終わる kpixl の wheel"
+                         " の https:// アドレスを指定してください（`pip wheel --no-deps .` で"
+                         "作れます）"),
+    "xl.wheel-version": ("the wheel is kpixl {got}, this is kpixl {version}; point {env} at a "
+                         "kpixl-{version} wheel",
+                         "wheel は kpixl {got} ですが、この kpixl は {version} です。{env} を "
+                         "kpixl-{version} の wheel にしてください"),
+    "xl.wheel-pypi": ("kpixl is not on PyPI; name the address of a kpixl wheel instead (set "
+                      "{env})",
+                      "kpixl は PyPI にありません。代わりに kpixl の wheel のアドレスを指定して"
+                      "ください（{env} を設定）"),
+    "xl.requirement-unknown": ("{name} cannot be resolved (not installed here, so not known to "
+                               "come from an index); install it or remove it",
+                               "{name} を解決できません（ここにインストールされていないため、"
+                               "インデックスから入手できるかわかりません）。インストールするか"
+                               "削除してください"),
+    "xl.no-macro": ("its quickstart VBA project has no {macro} macro; kpixl {version} cannot "
+                    "make the Run button",
+                    "クイックスタートの VBA プロジェクトに {macro} マクロがありません。kpixl "
+                    "{version} では実行ボタンを作れません"),
     "template.missing": ("no such template{hint}; `kpixl templates` lists them",
                          "そのテンプレートはありません{hint}。`kpixl templates` で一覧できます"),
     "target.exists": ("already exists; use --force to overwrite it",

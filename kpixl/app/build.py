@@ -111,8 +111,8 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
     from kpixl.layout.styles import build_styles
     from kpixl.xlsx.writer import WorkbookWriter, atomic_path
 
-    xl.check_target(target, xlwings)  # mode, xlwings installed, classic module name
     plan = solution.plan
+    xl.check_target(target, xlwings, plan.locale)  # mode, xlwings installed, module name
     check_depth(plan)
     check_output(target, xlwings, locale=plan.locale)
     if os.path.lexists(target):
