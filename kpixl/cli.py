@@ -117,7 +117,8 @@ def cmd_backcalc(a: argparse.Namespace) -> int:
         from kpixl.engine.confidence import confidence_count
 
         if not 0 < a.confidence < 1:  # (also NaN)
-            raise KpixlError(f"backcalc: --confidence must be within (0, 1), got {a.confidence}")
+            raise KpixlError("backcalc: " + msg("cli.confidence-range", _lang(),
+                                                value=a.confidence))
         conf = []
         for k in range(len(counts)):
             p = 1.0

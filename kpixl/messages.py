@@ -1154,6 +1154,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "make the Run button",
                     "クイックスタートの VBA プロジェクトに {macro} マクロがありません。kpixl "
                     "{version} では実行ボタンを作れません"),
+    "xl.vba-unreadable": ("cannot read xlwings' VBA project ({reason}); reinstall xlwings "
+                          "{version}",
+                          "xlwings の VBA プロジェクトを読めません（{reason}）。xlwings "
+                          "{version} を入れ直してください"),
+    "xl.sheet-missing": ("the {sheet} sheet is missing; the workbook was altered",
+                         "{sheet} シートがありません。ブックが変更されています"),
+    "xl.name-missing": ("defined name {name} is missing; the workbook was altered",
+                        "名前の定義 {name} がありません。ブックが変更されています"),
+    "wb.meta.no-version": ("no format_version", "format_version がありません"),
+    "wb.meta.no-plan": ("plan_json rows missing", "plan_json の行がありません"),
+    "wb.meta.sha": ("plan_sha256 does not match the plan", "plan_sha256 がプランと一致しません"),
+    "wb.meta.not-json": ("{row} is not JSON", "{row} が JSON ではありません"),
+    "cli.confidence-range": ("--confidence must be within (0, 1), got {value}",
+                             "--confidence は 0 と 1 の間にしてください（{value} が指定されて"
+                             "います）"),
+    "wb.kind.formula": ("a formula", "数式"),
+    "wb.kind.text": ("text {text}", "文字 {text}"),
+    "wb.warn.not-number": ("{kind} is not a number; ignored",
+                           "{kind} は数値ではないため無視しました"),
+    "wb.warn.moved": ("the cell moved (its label was not found where built); the value as "
+                      "built is used",
+                      "セルが移動しています（作成時の位置に見出しがありません）。作成時の値を"
+                      "使います"),
+    "wb.warn.unnamed": ("the {sheet} sheet does not name its cell (built by an older kpixl); "
+                        "the value as built is used (`kpixl update` records it)",
+                        "{sheet} シートにこのセルの記録がありません（古い kpixl で作成）。作成時の"
+                        "値を使います（`kpixl update` で記録されます）"),
+    "wb.warn.asof": ("as-of month: {value} is not a whole number within 0..{months}; ignored",
+                     "実績の締め月: {value} は 0〜{months} の整数ではないため無視しました"),
     "template.missing": ("no such template{hint}; `kpixl templates` lists them",
                          "そのテンプレートはありません{hint}。`kpixl templates` で一覧できます"),
     "target.exists": ("already exists; use --force to overwrite it",

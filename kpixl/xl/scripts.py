@@ -232,7 +232,7 @@ def review(book: BookLike, *, today: dt.date | None = None) -> str:
     month = st.labels[a - 1]
     sheet = sheet_name("pdca", plan.locale)
     if sheet not in book.sheet_names():
-        raise WorkbookError(f"the {sheet} sheet is missing; the workbook was altered")
+        raise WorkbookError(msg("xl.sheet-missing", plan.locale, sheet=sheet))
     grid = book.read(sheet)
     finding, cause = _finding(st), _cause(st)
     first_free = None

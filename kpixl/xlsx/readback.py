@@ -159,22 +159,22 @@ def read_meta(src: CellSource, where: Path) -> Meta:
     try:
         version = int(rows.get("format_version"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise WorkbookError(altered.format("no format_version")) from None
+        raise WorkbookError(altered.format(msg("wb.meta.no-version", EN))) from None
     if version != FORMAT_VERSION:
         raise WorkbookError(f"{where}: " + msg("wb.format", EN, version=version,
                                                supported=FORMAT_VERSION))
     text = "".join(chunks)
     if str(rows.get("plan_json_chunks")) != str(len(chunks)) or not text:
-        raise WorkbookError(altered.format("plan_json rows missing"))
+        raise WorkbookError(altered.format(msg("wb.meta.no-plan", EN)))
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != rows.get("plan_sha256"):
-        raise WorkbookError(altered.format("plan_sha256 does not match the plan"))
+        raise WorkbookError(altered.format(msg("wb.meta.sha", EN)))
     recorded: dict[str, Any] = {}
     for key, value in rows.items():
         if key.startswith(INPUT_KEY):
             try:
                 recorded[key[len(INPUT_KEY):]] = json.loads(str(value))
             except ValueError:
-                raise WorkbookError(altered.format(f"{key} is not JSON")) from None
+                raise WorkbookError(altered.format(msg("wb.meta.not-json", EN, row=key))) from None
     return Meta(plan_json=text, kpixl_version=str(rows.get("kpixl_version", "")),
                 recorded=recorded, located=located)
 
@@ -212,8 +212,8 @@ class Entries:
 class _Reading:
     """The cells needed, asked of the source once per sheet, and the warnings about them."""
 
-    def __init__(self, src: CellSource, where: Path) -> None:
-        self.src, self.where = src, where
+    def __init__(self, src: CellSource, where: Path, locale: str = EN) -> None:
+        self.src, self.where, self.locale = src, where, locale  # the warnings' language
         self.sheets = set(src.sheet_names())
         self.warnings: list[str] = []
         self.wanted: dict[str, set[int]] = {}
@@ -260,16 +260,17 @@ class _Reading:
         got = self.at(*at)
         v = None if got is None else got.value
         if got is not None and got.formula is not None:
-            kind = "a formula"
+            kind = msg("wb.kind.formula", self.locale)
         elif v is None or (isinstance(v, str) and v.strip() == ""):
             return True, None
         elif is_number(v):
             return True, float(v)
         else:
-            kind = f"text {v!r}" if isinstance(v, str) else f"{type(v).__name__} {v!r}"
+            kind = msg("wb.kind.text", self.locale, text=repr(v)) if isinstance(v, str) else \
+                f"{type(v).__name__} {v!r}"
         sheet, r, c = at
-        self.warnings.append(f"{self.where.name}: '{sheet}'!{coordinate(r, c)}: {what}: {kind} "
-                             "is not a number; ignored")
+        self.warnings.append(f"{self.where.name}: '{sheet}'!{coordinate(r, c)}: {what}: " + msg(
+            "wb.warn.not-number", self.locale, kind=kind))
         return False, None
 
 
@@ -284,7 +285,7 @@ def _moved(src: CellSource, sheet: str, col: int, ident: str) -> tuple[str, int,
 
 def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entries:
     """Inputs now, actuals and overrides, read from the cells the names and ``_kpixl`` give."""
-    rd = _Reading(src, where)
+    rd = _Reading(src, where, plan.locale)
     recorded = meta.recorded
     named = {k: rd.ranges(k)[0] for k in recorded if k.startswith("in_") and "[" not in k}
     season = rd.ranges("in_seasonality") if any(k.startswith("in_seasonality[")
@@ -315,17 +316,16 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
             if not text.rstrip().endswith(f"({input_label_id(key)})"):
                 moved = _moved(src, sheet, c, input_label_id(key))  # rows inserted above it
                 if moved is None:
-                    rd.warnings.append(f"{where.name}: {key}: the cell moved (its label was "
-                                       "not found where built); the value as built is used")
+                    rd.warnings.append(f"{where.name}: {key}: " + msg("wb.warn.moved",
+                                                                      plan.locale))
                     current[key] = was
                     continue
                 at = moved
                 rd.got.setdefault(sheet, {}).update(src.cells(sheet, [at[1]], cols=(c, c)))
         else:
             if key.startswith(("split:", "baseline:")):  # built before the cell was recorded
-                rd.warnings.append(f"{where.name}: {key}: the {META_SHEET} sheet does not "
-                                   "name its cell (built by an older kpixl); the value as "
-                                   "built is used (`kpixl update` records it)")
+                rd.warnings.append(f"{where.name}: {key}: " + msg(
+                    "wb.warn.unnamed", plan.locale, sheet=META_SHEET))
             current[key] = was
             continue
         raw = rd.at(*at)
@@ -340,8 +340,8 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
         ok, value = rd.number(at, key)
         if key == "in_asof" and value is not None:
             if value != int(value) or not 0 <= value <= plan.months:
-                rd.warnings.append(f"{where.name}: in_asof: {value:g} is not a whole number "
-                                   f"within 0..{plan.months}; ignored")
+                rd.warnings.append(f"{where.name}: " + msg(
+                    "wb.warn.asof", plan.locale, value=f"{value:g}", months=plan.months))
                 ok, value = False, None
             else:
                 value = int(value)
