@@ -356,8 +356,9 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
                     "entered.actuals" if prefix == ACTUAL else "entered.overrides", plan.locale,
                     name=plan.nodes[node].name if node in plan.nodes else node),
                 months=plan.months, altered=msg("wb.altered", plan.locale)))
-        what = "actual" if prefix == ACTUAL else "override"
-        read = [rd.number(at, f"{what} {node} {labels[m]}") for m, at in enumerate(cells)]
+        what = msg("entered.actuals" if prefix == ACTUAL else "entered.overrides", plan.locale,
+                   name=plan.nodes[node].name if node in plan.nodes else node)
+        read = [rd.number(at, f"{what} {labels[m]}") for m, at in enumerate(cells)]
         out[prefix][node] = tuple(v for _, v in read)
         if not all(ok for ok, _ in read):
             unreadable.add(f"{prefix}{node}")
