@@ -10,10 +10,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from kpixl._version import __version__
 from kpixl.errors import KpixlError, PlanError
+from kpixl.messages import msg
 
 EXAMPLES = {
     "demo": "kpixl demo -o out/",
@@ -104,7 +105,6 @@ def cmd_backcalc(a: argparse.Namespace) -> int:
     import math
 
     from kpixl.engine.funnel import required_counts
-    from kpixl.messages import msg
 
     try:
         counts = required_counts(a.target, a.rate)
@@ -117,7 +117,8 @@ def cmd_backcalc(a: argparse.Namespace) -> int:
         from kpixl.engine.confidence import confidence_count
 
         if not 0 < a.confidence < 1:  # (also NaN)
-            raise KpixlError(f"backcalc: --confidence must be within (0, 1), got {a.confidence}")
+            raise KpixlError("backcalc: " + msg("cli.confidence-range", _lang(),
+                                                value=a.confidence))
         conf = []
         for k in range(len(counts)):
             p = 1.0
@@ -190,82 +191,96 @@ def _rate(text: str) -> float:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kpixl", description="KPI planning: from a KGI and its "
-                                "drivers to a live Excel workbook.")
-    p.add_argument("--version", action="version", version=f"kpixl {__version__}")
+    lang = _lang()  # help follows KPIXL_LANG, LC_ALL or LANG (cli.md); English otherwise
+
+    def t(key: str) -> str:
+        return msg(f"cli.{key}", lang)
+
+    class Formatter(argparse.HelpFormatter):
+        """argparse's own words (usage, section headings) in ``lang`` too."""
+
+        def start_section(self, heading: str | None) -> None:
+            key = {"positional arguments": "positional", "options": "options"}.get(heading or "")
+            super().start_section(t(f"section.{key}") if key else heading)
+
+        def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                      groups: Iterable[argparse._MutuallyExclusiveGroup],
+                      prefix: str | None = None) -> None:
+            # argparse passes prefix "" to compute a subcommand's prog: keep that one as it is
+            super().add_usage(usage, actions, groups, t("usage") if prefix is None else prefix)
+
+    def helped(q: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        q.add_argument("-h", "--help", action="help", help=t("help"))
+        return q
+
+    p = helped(argparse.ArgumentParser(prog="kpixl", description=t("kpixl"), add_help=False,
+                                       formatter_class=Formatter))
+    p.add_argument("--version", action="version", version=f"kpixl {__version__}",
+                   help=t("version"))
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_: str
             ) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_,
-                            epilog=f"example: {EXAMPLES[name]}")
+        sp = helped(sub.add_parser(name, help=help_, description=help_, add_help=False,
+                                   formatter_class=Formatter,
+                                   epilog=msg("cli.example", lang, example=EXAMPLES[name])))
         sp.set_defaults(func=func)
         return sp
 
-    sp = add("demo", cmd_demo, "build the built-in example (the seed article's sales funnel) "
-             "into DIR/kpixl-demo.xlsx")
+    sp = add("demo", cmd_demo, t("demo"))
     sp.add_argument("-o", "--output", default=".", metavar="DIR")
     sp.add_argument("--lang", choices=("ja", "en"), default="ja")
     sp.add_argument("--force", action="store_true",
-                    help="replace a demo workbook even if it holds entered data")
-    sp = add("templates", cmd_templates, "list the built-in plan templates")
+                    help=t("demo.force"))
+    sp = add("templates", cmd_templates, t("templates"))
     sp.add_argument("--lang", choices=("ja", "en"), default=_lang())
-    sp = add("new", cmd_new, "write a starter plan from a template")
-    sp.add_argument("template", help="template id, e.g. sales_funnel or sales_funnel.ja")
+    sp = add("new", cmd_new, t("new"))
+    sp.add_argument("template", help=t("new.template"))
     sp.add_argument("-o", "--output", metavar="FILE")
     sp.add_argument("--lang", choices=("ja", "en"), default=_lang())
-    sp.add_argument("--force", action="store_true", help="overwrite an existing file")
-    sp = add("check", cmd_check, "validate a plan: every error and SMART warning")
+    sp.add_argument("--force", action="store_true", help=t("overwrite"))
+    sp = add("check", cmd_check, t("check"))
     sp.add_argument("plan")
     sp.add_argument("--format", choices=("text", "json"), default="text")
-    sp = add("build", cmd_build, "write the workbook for one or more plans")
+    sp = add("build", cmd_build, t("build"))
     sp.add_argument("plans", nargs="+", metavar="PLAN")
     sp.add_argument("-o", "--output", metavar="OUT")
     sp.add_argument("-j", "--jobs", type=int, default=1, metavar="N")
     sp.add_argument("--xlwings", choices=("none", "lite", "classic"), default="none")
     sp.add_argument("--force", action="store_true",
-                    help="replace a workbook even if it holds entered data")
-    sp = add("backcalc", cmd_backcalc, "quick funnel back-calculation, printed top to bottom")
-    sp.add_argument("target", type=float, help="the bottom stage's target")
+                    help=t("build.force"))
+    sp = add("backcalc", cmd_backcalc, t("backcalc"))
+    sp.add_argument("target", type=float, help=t("backcalc.target"))
     sp.add_argument("--rate", type=_rate, action="append", required=True,
-                    help="a stage rate, in funnel order, top first (0.3 or 30%%)")
+                    help=t("backcalc.rate"))
     sp.add_argument("--confidence", type=float)
-    add("schema", cmd_schema, "print the plan format's JSON Schema")
-    sp = add("report", cmd_report, "read a workbook back: status per KPI, forecast, catch-up "
-             "targets, gap attribution (the cause of a miss)")
+    add("schema", cmd_schema, t("schema"))
+    sp = add("report", cmd_report, t("report"))
     sp.add_argument("workbook")
     sp.add_argument("--format", choices=("text", "markdown", "json", "html"), default="text")
-    sp.add_argument("--asof", type=int, metavar="N", help="closed months (default: the "
-                    "workbook's as-of month)")
-    sp = add("pull", cmd_pull, "write the plan as the workbook now holds it back to YAML")
+    sp.add_argument("--asof", type=int, metavar="N", help=t("report.asof"))
+    sp = add("pull", cmd_pull, t("pull"))
     sp.add_argument("workbook")
-    sp.add_argument("-o", "--output", metavar="PLAN", help="default: the workbook's stem "
-                    "with .yaml")
-    sp.add_argument("--force", action="store_true", help="overwrite an existing file")
-    sp = add("update", cmd_update, "rebuild a workbook from a changed plan, carrying over "
-             "actuals, overrides, PDCA, KFS status and changed inputs; keeps a backup")
+    sp.add_argument("-o", "--output", metavar="PLAN", help=t("pull.output"))
+    sp.add_argument("--force", action="store_true", help=t("overwrite"))
+    sp = add("update", cmd_update, t("update"))
     sp.add_argument("plan")
     sp.add_argument("workbook")
     sp.add_argument("--replan-closed", action="store_true",
-                    help="rebuild the closed months' targets from the new plan too (by default "
-                         "they keep their published targets, as frozen months)")
-    sp = add("actuals", cmd_actuals_import, "import actuals into a workbook")
+                    help=t("update.replan-closed"))
+    sp = add("actuals", cmd_actuals_import, t("actuals"))
     act = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = act.add_parser("import", help="import actuals from a CSV or .xlsx export",
-                         description="import actuals from a CSV (UTF-8 or Shift_JIS; comma, tab "
-                         "or semicolon) or an .xlsx sheet: long (KPI, month, value), wide (one "
-                         "column per month) or months as rows; KPIs by id or name; totals and "
-                         "quarters skipped; keeps a backup; never overwrites a non-empty cell "
-                         "without --overwrite", epilog=f"example: {EXAMPLES['actuals']}")
+    imp = helped(act.add_parser("import", help=t("import"), description=t("import.description"),
+                                add_help=False, formatter_class=Formatter,
+                                epilog=msg("cli.example", lang, example=EXAMPLES["actuals"])))
     imp.add_argument("workbook")
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--overwrite", action="store_true",
-                     help="replace actuals the workbook already holds")
+                     help=t("import.overwrite"))
     imp.add_argument("--dry-run", action="store_true",
-                     help="show the KPI x month grid that would be imported; write nothing")
-    imp.add_argument("--sheet", metavar="NAME", help="the .xlsx sheet (default: the first)")
-    sp = add("ids", cmd_ids, "list every KPI: id, name (both languages where known), unit; "
-             "what an import file may call it")
+                     help=t("import.dry-run"))
+    imp.add_argument("--sheet", metavar="NAME", help=t("import.sheet"))
+    sp = add("ids", cmd_ids, t("ids"))
     sp.add_argument("source", metavar="PLAN|WORKBOOK")
     return p
 

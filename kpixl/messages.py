@@ -740,6 +740,467 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "説明できない差異（時期のずれ・水準×単価・端数など）: {value}"),
     "report.needs": ("{name}: enter actuals of {ids} to split it",
                      "{name}: 分解するには {ids} の実績を入力してください"),
+    # -- issue 16 part 1: what `kpixl update` and `kpixl actuals import` carried, by KPI name --
+    "update.updated": ("updated {path}", "{path} を更新しました"),
+    "update.backup": ("backup: {path}", "バックアップ: {path}"),
+    "update.head.carried": ("carried:", "引き継いだもの:"),
+    "update.head.kept": ("kept (changed in the workbook):", "ブックでの変更を保持:"),
+    "update.head.plan-won": ("plan wins:", "プランを優先:"),
+    "update.head.unplaced": ("unplaced (see the {sheet} sheet):",
+                             "配置できなかったもの（{sheet} シートを参照）:"),
+    "update.head.warnings": ("warnings:", "警告:"),
+    "update.input.split": ("{kpi}: share of {part}", "{kpi} の配分（{part}）"),
+    "update.input.baseline": ("{kpi}: baseline", "{kpi} の期首値"),
+    "update.input.seasonality": ("seasonality of {month}", "{month} の季節性"),
+    "update.input.on_track": ("on-track threshold", "順調の基準"),
+    "update.input.at_risk": ("at-risk threshold", "注意の基準"),
+    "update.input.asof": ("as-of month", "実績の締め月"),
+    "update.kept.input": ("{name} = {now} (built as {was})", "{name} = {now}（作成時 {was}）"),
+    "update.kept.asof": ("as-of month = {month}", "実績の締め月 = {month}"),
+    "update.plan-won.input": ("{name}: the plan changed it from {old} to {new}; the workbook's "
+                              "{now} was replaced",
+                              "{name}: プランが {old} から {new} に変えたため、ブックの {now} を"
+                              "置き換えました"),
+    "update.unplaced.input": ("input {name} = {now} (no longer in the plan)",
+                              "入力値 {name} = {now}（プランにもうありません）"),
+    "update.unplaced.asof": ("as-of month {asof} (the plan has {n} months)",
+                             "実績の締め月 {asof}（プランは {n} か月です）"),
+    "update.unplaced.entry": ("{kind} {name} {month} = {value} ({why})",
+                              "{name} の{kind} {month} = {value}（{why}）"),
+    "update.kind.actual": ("actual", "実績"),
+    "update.kind.override": ("override", "上書き"),
+    "update.kinds.actual": ("actuals", "実績"),
+    "update.kinds.override": ("overrides", "上書き"),
+    "update.why.no-kpi": ("no such KPI in the plan", "プランにこの KPI がありません"),
+    "update.why.no-month": ("month outside the plan", "計画期間外の月です"),
+    "update.why.no-input": ("the new plan has no such input",
+                            "新しいプランにこの入力値はありません"),
+    "update.why.superseded": ("superseded by the workbook's value",
+                              "ブックの値で置き換えられました"),
+    "update.why.asof": ("the plan has {n} months", "プランは {n} か月です"),
+    "update.carried.entries.one": ("{kinds} of {name}: {n} month", "{name} の{kinds}: {n} か月"),
+    "update.carried.entries": ("{kinds} of {name}: {n} months", "{name} の{kinds}: {n} か月"),
+    "update.carried.pdca-rows": ("PDCA rows: {n}", "PDCA の行: {n}"),
+    "update.carried.pdca-columns": ("PDCA columns added right of the table: {columns}",
+                                    "PDCA 表の右に追加された列: {columns}"),
+    "update.column-moved": ("{name} ({at}, was {old})", "{name}（{at}、以前は {old}）"),
+    "update.warn.pdca-blank": ("PDCA column {old} has no header; it is named {name} (column "
+                               "{at}): an Excel table needs one",
+                               "PDCA の列 {old} に見出しがありません。{name} と名付けました（列 "
+                               "{at}）: Excel の表には見出しが必要です"),
+    "update.unplaced.pdca-long": ("PDCA column {old}'s header ({length} characters): named "
+                                  "{name}, the full text is kept",
+                                  "PDCA の列 {old} の見出し（{length} 文字）: {name} と名付け、"
+                                  "全文を保存しました"),
+    "update.warn.pdca-repeat": ("PDCA column {old}'s header {text} repeats another header of "
+                                "the table; it is named {name} (column {at})",
+                                "PDCA の列 {old} の見出し {text} は表の別の見出しと重複しています。"
+                                "{name} と名付けました（列 {at}）"),
+    "update.unplaced.kfs-status": ("KFS {kid} status {status} (no longer in the plan)",
+                                   "KFS {kid} の状況 {status}（プランにもうありません）"),
+    "update.kept.kfs-status": ("KFS {kid} status = {status}", "KFS {kid} の状況 = {status}"),
+    "update.kept.kfs-status-from": ("KFS {kid} status = {status} (from {source})",
+                                    "KFS {kid} の状況 = {status}（{source} から）"),
+    "update.plan-won.kfs-changed": ("KFS {kid}: the plan changed its status to {new}; the "
+                                    "workbook's {status} was replaced",
+                                    "KFS {kid}: プランが状況を {new} に変えたため、ブックの "
+                                    "{status} を置き換えました"),
+    "update.plan-won.kfs-sets": ("KFS {kid}: the plan sets its status to {new}; {status} from "
+                                 "{source} stays in Unplaced data",
+                                 "KFS {kid}: プランが状況を {new} にしています。{source} の "
+                                 "{status} は未配置データに残します"),
+    "update.kfs.from-unplaced": ("Unplaced data", "未配置データ"),
+    "update.kfs.from-row": ("a row added to the KFS table ({at})",
+                            "KFS 表に追加された行（{at}）"),
+    "update.kfs.at": ("row {row} of the {sheet} sheet", "{sheet} シートの {row} 行目"),
+    "update.unplaced.kfs-other": ("KFS row {kid} ({at}): {fields} (the plan's KFS {kid} has "
+                                  "other values)",
+                                  "KFS の行 {kid}（{at}）: {fields}（プランの KFS {kid} は別の値"
+                                  "です）"),
+    "update.unplaced.kfs-row": ("KFS row{kid} ({at}): {fields}: {fix}",
+                                "KFS の行{kid}（{at}）: {fields}: {fix}"),
+    "update.kfs.fix-first": ("only the first row of KFS {kid} counts: copy what you need into "
+                             "it",
+                             "KFS {kid} は最初の行だけが有効です。必要な内容をそこへ写してくだ"
+                             "さい"),
+    "update.kfs.fix-gone": ("the new plan has no KFS {kid}",
+                            "新しいプランに KFS {kid} はありません"),
+    "update.kfs.fix-no-id": ("give it an id and add it to the plan's kfs: list to place it",
+                             "id を付け、プランの kfs: に加えると配置されます"),
+    "update.kfs.fix-add": ("add initiative {kid} to the plan's kfs: list to place it",
+                           "施策 {kid} をプランの kfs: に加えると配置されます"),
+    "update.carried.history": ("target history rows: {n}", "目標履歴の行: {n}"),
+    "update.carried.sheet": ("sheet {sheet} (as values)", "シート {sheet}（値として）"),
+    "update.warn.sheet-renamed": ("sheet {old} was renamed {new} (its name is taken)",
+                                  "シート {old} は名前が使われているため {new} にしました"),
+    "update.carried.typed": ("cells typed on sheet {sheet}: {n}",
+                             "シート {sheet} に入力されたセル: {n}"),
+    "update.unplaced.cell": ("cell {where} = {value} ({why})", "セル {where} = {value}（{why}）"),
+    "update.why.input-formula": ("a formula typed into an input cell; kpixl keeps numbers only: "
+                                 "type its result, or put the value into the plan",
+                                 "入力セルに数式が入力されています。kpixl は数値だけを保持します: "
+                                 "結果の値を入力するか、値をプランに書いてください"),
+    "update.why.formula": ("a formula typed on a kpixl sheet, kept as text",
+                           "kpixl のシートに入力された数式です。文字として保存しました"),
+    "update.why.moved": ("typed where rows were inserted; its place in the new workbook is not "
+                         "known",
+                         "行が挿入された位置に入力されています。新しいブックでの位置がわかりません"),
+    "update.why.taken": ("kpixl now uses this cell", "このセルは kpixl が使うようになりました"),
+    "update.fit": ("the inputs changed in the workbook ({inputs}) do not fit the new plan "
+                   "({first}); put them into the plan (`kpixl pull`) or undo them in the workbook",
+                   "ブックで変更された入力値（{inputs}）が新しいプランに合いません（{first}）。"
+                   "プランに取り込む（`kpixl pull`）か、ブックで元に戻してください"),
+    "update.note.pdca-long": ("the header of PDCA column {old}, longer than Excel's {limit} "
+                              "characters; the column is named {name}",
+                              "PDCA の列 {old} の見出しです。Excel の上限 {limit} 文字を超える"
+                              "ため、列は {name} と名付けました"),
+    "update.note.no-kfs": ("no such KFS in the plan", "プランにこの KFS はありません"),
+    "update.note.kfs-has": ("{note}; the plan's KFS {kid} has {value} there",
+                            "{note}。プランの KFS {kid} はここが {value} です"),
+    "update.note.kfs-status-has": ("{note}; KFS {kid} has the status {status} already",
+                                   "{note}。KFS {kid} の状況はすでに {status} です"),
+    "update.note.kfs-plan-sets": ("{note}; the plan sets the status of KFS {kid} to {status}",
+                                  "{note}。プランは KFS {kid} の状況を {status} にしています"),
+    "update.note.kfs-another": ("another row for KFS {kid} ({at}); {fix}",
+                                "KFS {kid} の別の行です（{at}）。{fix}"),
+    "update.note.kfs-no-id": ("a row added to the KFS table without an id ({at}); {fix}",
+                              "id のない行が KFS 表に追加されています（{at}）。{fix}"),
+    "update.note.kfs-added": ("a row added to the KFS table ({at}); {fix}",
+                              "KFS 表に追加された行です（{at}）。{fix}"),
+    "update.note.kfs-now": ("KFS {kid} is in the plan now", "KFS {kid} がプランに加わりました"),
+    # -- issue 16 part 1: reading a workbook (before its plan is known: English) -------------
+    "wb.what.folder": ("a folder", "フォルダー"),
+    "wb.what.device": ("a pipe, device or socket", "パイプ・デバイス・ソケット"),
+    "wb.not-a-file": ("is {what}, not a workbook file",
+                      "{what}です。ブックのファイルではありません"),
+    "import.not-a-file": ("is {what}, not an import file",
+                          "{what}です。取り込むファイルではありません"),
+    "wb.missing": ("no such file", "ファイルがありません"),
+    "wb.unreadable": ("cannot be read ({reason})", "読み込めません（{reason}）"),
+    "wb.too-large": ("is {mb} MB; a kpixl workbook is far smaller (limit {limit} MB)",
+                     "{mb} MB あります。kpixl のブックはずっと小さいはずです（上限 {limit} MB）"),
+    "wb.zip-bomb": ("would unpack to {mb} MB in {parts} parts; refusing it (a zip bomb?)",
+                    "展開すると {parts} 個の部品で {mb} MB になるため読み込みません（zip 爆弾？）"),
+    "wb.not-excel": ("is not an Excel workbook (.xlsx/.xlsm)",
+                     "Excel のブック（.xlsx/.xlsm）ではありません"),
+    "wb.not-zip": ("is not an Excel workbook (.xlsx/.xlsm): not a zip file",
+                   "Excel のブック（.xlsx/.xlsm）ではありません: zip ファイルではありません"),
+    "wb.sheet-missing": ("sheet {sheet} is missing (it holds kpixl's cells); was it renamed or "
+                         "deleted?",
+                         "シート {sheet} がありません（kpixl のセルがあるシートです）。名前を"
+                         "変えたか削除しませんでしたか？"),
+    "wb.unreadable-xml": ("is not a readable workbook ({reason})",
+                          "読み込めるブックではありません（{reason}）"),
+    "wb.too-many-texts": ("holds more than {limit} texts; a kpixl workbook holds far fewer "
+                          "(delete the sheets pasted into it)",
+                          "文字列が {limit} 個を超えています。kpixl のブックはずっと少ないはずです"
+                          "（貼り付けたシートを削除してください）"),
+    "wb.sheet-dtd": ("is not a readable workbook (sheet XML {part} holds a DTD)",
+                     "読み込めるブックではありません（シート XML {part} に DTD があります）"),
+    "wb.sheet-empty": ("is not a readable workbook (sheet XML {part} has no worksheet)",
+                       "読み込めるブックではありません（シート XML {part} にワークシートがありま"
+                       "せん）"),
+    "wb.altered": ("the workbook was altered (undo the change, or rebuild it from the plan with "
+                   "`kpixl build --force`, which drops what was entered)",
+                   "ブックが変更されています（変更を元に戻すか、`kpixl build --force` でプランから"
+                   "作り直してください。入力済みのデータは失われます）"),
+    "wb.not-kpixl": ("is not a kpixl workbook (no hidden {sheet} sheet)",
+                     "kpixl のブックではありません（非表示の {sheet} シートがありません）"),
+    "wb.meta-altered": ("the {sheet} sheet was altered ({what}); rebuild with `kpixl build`",
+                        "{sheet} シートが変更されています（{what}）。`kpixl build` で作り直して"
+                        "ください"),
+    "wb.format": ("workbook format {version} is not supported by this kpixl (reads format "
+                  "{supported}); upgrade kpixl",
+                  "ブックの形式 {version} はこの kpixl では読めません（読めるのは形式 "
+                  "{supported}）。kpixl を更新してください"),
+    "wb.plan-invalid": ("the plan in {sheet} is invalid ({first})",
+                        "{sheet} のプランが正しくありません（{first}）"),
+    "wb.name-missing": ("defined name {name} is missing; {altered}",
+                        "名前の定義 {name} がありません。{altered}"),
+    "wb.not-range": ("{what} refers to {ref}, not a range; {altered}",
+                     "{what} の参照先 {ref} が範囲ではありません。{altered}"),
+    "wb.range-large": ("{what} refers to {ref}, far more cells than kpixl writes; {altered}",
+                       "{what} の参照先 {ref} は kpixl が書くよりはるかに多いセルです。{altered}"),
+    "wb.season-short": ("in_seasonality is shorter than the plan; {altered}",
+                        "季節性の行がプランの月数より短くなっています。{altered}"),
+    "wb.row-cells": ("{name} has {cells} cells, the plan {months} months; {altered}",
+                     "{name} のセルは {cells} 個ですが、プランは {months} か月です。{altered}"),
+    # -- issue 16 part 1: `kpixl --help` and every subcommand's help (kpixl.cli) -----------
+    "cli.kpixl": ("KPI planning: from a KGI and its drivers to a live Excel workbook.",
+                  "KPI 計画: KGI とその要因から、計算式の生きた Excel ブックを作ります。"),
+    "cli.example": ("example: {example}", "例: {example}"),
+    "cli.overwrite": ("overwrite an existing file", "既存のファイルを上書きします"),
+    "cli.demo": ("build the built-in example (the seed article's sales funnel) into "
+                 "DIR/kpixl-demo.xlsx",
+                 "組み込みの例（元記事の営業ファネル）を DIR/kpixl-demo.xlsx に作ります"),
+    "cli.demo.force": ("replace a demo workbook even if it holds entered data",
+                       "入力済みのデータがあってもデモのブックを置き換えます"),
+    "cli.templates": ("list the built-in plan templates",
+                      "組み込みのプランのテンプレートを一覧します"),
+    "cli.version": ("show kpixl's version and exit", "kpixl のバージョンを表示して終了します"),
+    "cli.usage": ("usage: ", "使い方: "),
+    "cli.help": ("show this help message and exit", "このヘルプを表示して終了します"),
+    "cli.section.positional": ("positional arguments", "引数"),
+    "cli.section.options": ("options", "オプション"),
+    "cli.new": ("write a starter plan from a template", "テンプレートからプランの雛形を書きます"),
+    "cli.new.template": ("template id, e.g. sales_funnel or sales_funnel.ja",
+                         "テンプレートの id（例: sales_funnel、sales_funnel.ja）"),
+    "cli.check": ("validate a plan: every error and SMART warning",
+                  "プランを検証します: すべてのエラーと SMART の警告"),
+    "cli.build": ("write the workbook for one or more plans",
+                  "1 つ以上のプランからブックを書きます"),
+    "cli.build.force": ("replace a workbook even if it holds entered data",
+                        "入力済みのデータがあってもブックを置き換えます"),
+    "cli.backcalc": ("quick funnel back-calculation, printed top to bottom",
+                     "ファネルの簡易逆算（上の段から順に表示）"),
+    "cli.backcalc.target": ("the bottom stage's target", "最下段の目標"),
+    "cli.backcalc.rate": ("a stage rate, in funnel order, top first (0.3 or 30%%)",
+                          "各段の率。ファネルの順に上の段から（0.3 または 30%%）"),
+    "cli.schema": ("print the plan format's JSON Schema",
+                   "プラン形式の JSON Schema を表示します"),
+    "cli.report": ("read a workbook back: status per KPI, forecast, catch-up targets, gap "
+                   "attribution (the cause of a miss)",
+                   "ブックを読み取って報告します: KPI ごとの状況、着地見込み、挽回目標、差異の"
+                   "要因分解（未達の原因）"),
+    "cli.report.asof": ("closed months (default: the workbook's as-of month)",
+                        "締めた月数（既定: ブックの実績締め月）"),
+    "cli.pull": ("write the plan as the workbook now holds it back to YAML",
+                 "ブックが今持っているプランを YAML に書き戻します"),
+    "cli.pull.output": ("default: the workbook's stem with .yaml",
+                        "既定: ブックの名前に .yaml を付けたもの"),
+    "cli.update": ("rebuild a workbook from a changed plan, carrying over actuals, overrides, "
+                   "PDCA, KFS status and changed inputs; keeps a backup",
+                   "変更したプランからブックを作り直し、実績・上書き・PDCA・KFS の状況・変更した"
+                   "入力値を引き継ぎます。バックアップを残します"),
+    "cli.update.replan-closed": ("rebuild the closed months' targets from the new plan too (by "
+                                 "default they keep their published targets, as frozen months)",
+                                 "締めた月の目標も新しいプランから作り直します（既定では公表済み"
+                                 "の目標を確定した月として保持します）"),
+    "cli.actuals": ("import actuals into a workbook", "ブックに実績を取り込みます"),
+    "cli.import": ("import actuals from a CSV or .xlsx export",
+                   "CSV または .xlsx の出力から実績を取り込みます"),
+    "cli.import.description": ("import actuals from a CSV (UTF-8 or Shift_JIS; comma, tab or "
+                               "semicolon) or an .xlsx sheet: long (KPI, month, value), wide "
+                               "(one column per month) or months as rows; KPIs by id or name; "
+                               "totals and quarters skipped; keeps a backup; never overwrites a "
+                               "non-empty cell without --overwrite",
+                               "CSV（UTF-8 または Shift_JIS。カンマ・タブ・セミコロン区切り）か "
+                               ".xlsx のシートから実績を取り込みます: 縦持ち（KPI・月・値）、横持ち"
+                               "（月ごとに 1 列）、月が行のいずれも可。KPI は id か名前で指定。"
+                               "合計・四半期は飛ばします。バックアップを残し、--overwrite なしでは"
+                               "値のあるセルを上書きしません"),
+    "cli.import.overwrite": ("replace actuals the workbook already holds",
+                             "ブックにすでにある実績を置き換えます"),
+    "cli.import.dry-run": ("show the KPI x month grid that would be imported; write nothing",
+                           "取り込む KPI × 月の表を表示するだけで、何も書きません"),
+    "cli.import.sheet": ("the .xlsx sheet (default: the first)",
+                         ".xlsx のシート（既定: 最初のシート）"),
+    "cli.ids": ("list every KPI: id, name (both languages where known), unit; what an import "
+                "file may call it",
+                "すべての KPI を一覧します: id、名前（わかれば両方の言語）、単位。取り込む"
+                "ファイルで使える呼び名です"),
+    # -- issue 16 part 1: the xlwings actions' results (kpixl.xl.scripts) ----------------
+    "xl.all_closed": ("Nothing to re-plan: every month is closed (as-of month {asof}).",
+                      "再計画する月がありません（締め月数 {asof}）。"),
+    "xl.replanned": ("Re-planned {first}..{last}: {n} target(s) changed; see {sheet}.",
+                     "{first}〜{last} を再計画しました：{n} 件の目標を変更（{sheet}に記録）。"),
+    "xl.unchanged": ("Re-plan {first}..{last}: the targets already reach the goals; nothing chang"
+                     "ed.",
+                     "{first}〜{last} の再計画：現在の目標で達成できるため変更はありません。"),
+    "xl.kept_formula": (" Kept {n} override cell(s) holding a formula.",
+                        " 数式の入った上書きセル {n} 件はそのままにしました。"),
+    "xl.kept_text": (" Kept {n} override cell(s) holding text.",
+                     " 文字の入った上書きセル {n} 件はそのままにしました。"),
+    "xl.kept_unknown": (" Kept {n} override cell(s) entered by hand (this engine cannot tell valu"
+                        "es from formulas).",
+                        " 手入力の上書きセル {n} 件はそのままにしました（この環境では数式と値を区"
+                        "別できません）。"),
+    "xl.reason": ("Catch-up after {month}",
+                  "{month}締め後の挽回"),
+    "xl.snapshot": ("Saved version {v} ({n} KPIs) to {sheet}.",
+                    "バージョン {v}（{n} KPI）を{sheet}に保存しました。"),
+    "xl.no_review": ("Nothing to review yet: no month is closed.",
+                     "締めた月がないため振り返りはまだできません。"),
+    "xl.reviewed": ("Wrote the PDCA review of {month} on row {row} of {sheet}.",
+                    "{month}のPDCA振り返りを{sheet}の {row} 行目に記入しました。"),
+    "xl.already": ("The PDCA review of {month} is already on row {row} of {sheet}.",
+                   "{month}のPDCA振り返りは{sheet}の {row} 行目に記入済みです。"),
+    "xl.off": ("Off track",
+               "未達"),
+    "xl.risk": ("At risk",
+                "注意"),
+    "xl.none_off": ("All KPIs on track",
+                    "全KPI順調"),
+    "xl.cause": ("{name} ({id}): {share} of the gap {gap} {unit}",
+                 "{name}（{id}）：差異 {gap} {unit} のうち {share}"),
+    "xl.no_gap": ("No gap to explain (KGI on plan)",
+                  "差異なし（KGIは計画どおり）"),
+    "xl.no_cause": ("Gap not attributable (missing actuals or targets)",
+                    "差異を分解できません（実績または目標が不足）"),
+    "xl.smart": ("SMART checks refreshed: {n} warning(s).",
+                 "SMARTチェックを更新しました：警告 {n} 件。"),
+    "xl.unknown": ("Choose an action in the dropdown first (got {got!r}).",
+                   "先にドロップダウンで操作を選んでください（{got!r}）。"),
+    "xl.error": ("Error: {msg}",
+                 "エラー：{msg}"),
+    # -- issue 16 part 1: the control panel on the Guide sheet (kpixl.layout.controls) --
+    "panel.title": ("Actions (xlwings)",
+                    "操作（xlwings）"),
+    "panel.action": ("Action",
+                     "操作"),
+    "panel.csv": ("CSV file (import)",
+                  "CSVファイル（取込）"),
+    "panel.reason": ("Reason (target history)",
+                     "理由（目標履歴）"),
+    "panel.result": ("Last result",
+                     "前回の結果"),
+    "panel.run": ("Run",
+                  "実行"),
+    "panel.help_classic": ("Choose an action, then click Run. Needs Python with kpixl and the xlw"
+                           "ings add-in (see docs/xlwings.md); keep {py} beside this file.",
+                           "操作を選んで「実行」を押します。kpixl入りのPythonとxlwingsアドインが"
+                           "必要です（docs/xlwings.md）。{py} をこのファイルと同じフォルダに置い"
+                           "てください。"),
+    "panel.help_lite": ("Choose an action, then click Run. Needs the xlwings Lite add-in with the"
+                        " main.py and requirements.txt below; the first line of requirements.txt "
+                        "must be the address of a kpixl wheel (see docs/xlwings.md).",
+                        "操作を選んで「実行」を押します。xlwings Liteアドインに下の main.py と re"
+                        "quirements.txt を貼り付けてください。requirements.txt の1行目はkpixlのwh"
+                        "eelのアドレスにします（docs/xlwings.md）。"),
+    # -- issue 16 part 1: the Guide sheet's prose (kpixl.layout.sheets_plan.guide) ----
+    "guide.intro": ("This workbook plans a goal (KGI), back-calculates the KPIs that drive it, sp"
+                    "lits them into monthly targets and tracks actuals. Every number is a live fo"
+                    "rmula: change an input and everything recalculates.",
+                    "このブックは最終目標（KGI）を立て、それを動かすKPIを逆算し、月次目標に配分し"
+                    "て実績を管理します。すべての数値は数式で連動しており、前提を変えると自動で再"
+                    "計算されます。"),
+    "guide.inputs": ("Type only in cells styled like this (yellow, blue text). Everything else is"
+                     " calculated and protected (no password).",
+                     "入力するのはこの書式（黄色の背景・青字）のセルだけです。それ以外は計算セル"
+                     "で、シートは保護されています（パスワードなし）。"),
+    "guide.method.1": ("KGI: the final goal with a deadline. KPI tree: the KGI decomposed into dr"
+                       "ivers.",
+                       "KGI：期限のある最終目標。KPIツリー：KGIを構成要素（ドライバー）に分解した"
+                       "もの。"),
+    "guide.method.2": ("Funnel back-calculation: from the bottom target and stage rates, the coun"
+                       "ts needed at each stage, rounded up stage by stage.",
+                       "ファネル逆算：最終段階の目標と各段階の転換率から、各段階の必要数を段階ご"
+                       "とに切り上げて求めます。"),
+    "guide.method.3": ("KFS: the initiatives that move a KPI. SMART: Specific, Measurable, Assign"
+                       "able, Realistic, Time-related.",
+                       "KFS：KPIを動かす成功要因（施策）。SMART：具体的・測定可能・担当明確・現実"
+                       "的・期限あり。"),
+    "guide.method.4": ("PDCA: enter actuals monthly on the Tracking sheet, check status and forec"
+                       "ast, find the cause, record actions on the PDCA sheet, re-plan with overr"
+                       "ides.",
+                       "PDCA：実績管理シートに毎月実績を入力し、状況と着地見込を確認、要因を特定"
+                       "し、PDCA記録に改善策を残し、上書き行で目標を再設定します。"),
+    "guide.sheet.inputs": ("Goal, assumptions (rates, prices), seasonality, thresholds, as-of mon"
+                           "th.",
+                           "目標値、前提（転換率・単価）、季節性、判定基準、締め月。"),
+    "guide.sheet.tree": ("The KPI tree: each KPI's target, unit, owner and formula.",
+                         "KPIツリー：各KPIの目標・単位・担当・計算式。"),
+    "guide.sheet.funnel": ("Funnel back-calculation: required counts, rates, carry-in, confidence"
+                           ".",
+                           "ファネル逆算：必要数、転換率、期首までに必要な案件、確度別必要数。"),
+    "guide.sheet.monthly": ("Monthly targets with quarter subtotals; override row to re-plan a mo"
+                            "nth.",
+                            "月次目標（四半期小計つき）。上書き行で月の目標を再設定できます。"),
+    "guide.sheet.tracking": ("Enter actuals here: YTD, achievement, status, forecast, catch-up.",
+                             "実績入力：累計、達成率、状況、着地見込、挽回目標。"),
+    "guide.sheet.dashboard": ("KGI status, forecast, KPI summary and cumulative charts.",
+                              "KGIの状況と着地見込、KPI一覧、累計グラフ。"),
+    "guide.sheet.smart": ("SMART check per KPI.",
+                          "KPIごとのSMARTチェック。"),
+    "guide.sheet.kfs": ("Key success factors (initiatives) with owner, due date and status.",
+                        "重要成功要因（施策）：担当・期限・状況。"),
+    "guide.sheet.pdca": ("PDCA log: findings, causes and actions per month.",
+                         "PDCA記録：月ごとの評価・要因・改善策。"),
+    # -- issue 16 part 1: refusals of an xlwings build (kpixl.xl) ----------------------------
+    "xl.mode": ("--xlwings must be none, lite or classic, got {mode}",
+                "--xlwings は none・lite・classic のどれかです（{mode} が指定されています）"),
+    "xl.classic-suffix": ("a classic xlwings workbook must be an .xlsm file (it holds macros)",
+                          "classic の xlwings ブックは .xlsm ファイルにしてください（マクロを"
+                          "含みます）"),
+    "xl.module-name": ("xlwings' button runs `import {stem}`, so the name must be a valid Python "
+                       "module name (ASCII letters, digits, _){hint}",
+                       "xlwings のボタンは `import {stem}` を実行するため、名前は Python の"
+                       "モジュール名（半角英数字と _）にしてください{hint}"),
+    "xl.hint-name": ("; use e.g. {name}", "。例: {name}"),
+    "xl.module-taken": ("`import {stem}` would load Python's or another package's module "
+                        "{module}, not this workbook's; use e.g. {other}",
+                        "`import {stem}` では Python か別のパッケージのモジュール {module} が"
+                        "読み込まれ、このブックのものになりません。例: {other}"),
+    "xl.companion-taken": ("exists and was not written by kpixl; the workbook's button needs "
+                           "this name for its Python module: move the file away or name the "
+                           "workbook differently",
+                           "kpixl が書いたものではないファイルがあります。ブックのボタンはこの"
+                           "名前を Python モジュールに使います: ファイルを移動するか、ブックの"
+                           "名前を変えてください"),
+    "xl.wheel-address": ("{env} must be the https:// address of a kpixl wheel, ending in "
+                         "/kpixl-{version}-py3-none-any.whl (build it with `pip wheel "
+                         "--no-deps .`)",
+                         "{env} には /kpixl-{version}-py3-none-any.whl で終わる kpixl の wheel"
+                         " の https:// アドレスを指定してください（`pip wheel --no-deps .` で"
+                         "作れます）"),
+    "xl.wheel-version": ("the wheel is kpixl {got}, this is kpixl {version}; point {env} at a "
+                         "kpixl-{version} wheel",
+                         "wheel は kpixl {got} ですが、この kpixl は {version} です。{env} を "
+                         "kpixl-{version} の wheel にしてください"),
+    "xl.wheel-pypi": ("kpixl is not on PyPI; name the address of a kpixl wheel instead (set "
+                      "{env})",
+                      "kpixl は PyPI にありません。代わりに kpixl の wheel のアドレスを指定して"
+                      "ください（{env} を設定）"),
+    "xl.requirement-unknown": ("{name} cannot be resolved (not installed here, so not known to "
+                               "come from an index); install it or remove it",
+                               "{name} を解決できません（ここにインストールされていないため、"
+                               "インデックスから入手できるかわかりません）。インストールするか"
+                               "削除してください"),
+    "xl.no-macro": ("its quickstart VBA project has no {macro} macro; kpixl {version} cannot "
+                    "make the Run button",
+                    "クイックスタートの VBA プロジェクトに {macro} マクロがありません。kpixl "
+                    "{version} では実行ボタンを作れません"),
+    "xl.vba-unreadable": ("cannot read xlwings' VBA project ({reason}); reinstall xlwings "
+                          "{version}",
+                          "xlwings の VBA プロジェクトを読めません（{reason}）。xlwings "
+                          "{version} を入れ直してください"),
+    "xl.sheet-missing": ("the {sheet} sheet is missing; the workbook was altered",
+                         "{sheet} シートがありません。ブックが変更されています"),
+    "xl.name-missing": ("defined name {name} is missing; the workbook was altered",
+                        "名前の定義 {name} がありません。ブックが変更されています"),
+    "wb.meta.no-version": ("no format_version", "format_version がありません"),
+    "wb.meta.no-plan": ("plan_json rows missing", "plan_json の行がありません"),
+    "wb.meta.sha": ("plan_sha256 does not match the plan", "plan_sha256 がプランと一致しません"),
+    "wb.meta.not-json": ("{row} is not JSON", "{row} が JSON ではありません"),
+    "cli.confidence-range": ("--confidence must be within (0, 1), got {value}",
+                             "--confidence は 0 と 1 の間にしてください（{value} が指定されて"
+                             "います）"),
+    "wb.kind.formula": ("a formula", "数式"),
+    "wb.kind.text": ("text {text}", "文字 {text}"),
+    "wb.warn.not-number": ("{kind} is not a number; ignored",
+                           "{kind} は数値ではないため無視しました"),
+    "wb.warn.moved": ("the cell moved (its label was not found where built); the value as "
+                      "built is used",
+                      "セルが移動しています（作成時の位置に見出しがありません）。作成時の値を"
+                      "使います"),
+    "wb.warn.unnamed": ("the {sheet} sheet does not name its cell (built by an older kpixl); "
+                        "the value as built is used (`kpixl update` records it)",
+                        "{sheet} シートにこのセルの記録がありません（古い kpixl で作成）。作成時の"
+                        "値を使います（`kpixl update` で記録されます）"),
+    "wb.warn.asof": ("as-of month: {value} is not a whole number within 0..{months}; ignored",
+                     "実績の締め月: {value} は 0〜{months} の整数ではないため無視しました"),
+    "template.missing": ("no such template{hint}; `kpixl templates` lists them",
+                         "そのテンプレートはありません{hint}。`kpixl templates` で一覧できます"),
+    "target.exists": ("already exists; use --force to overwrite it",
+                      "すでにあります。上書きするなら --force を付けてください"),
+    "entered.actuals": ("actuals of {name}", "{name} の実績"),
+    "entered.overrides": ("overrides of {name}", "{name} の上書き"),
+    "entered.kfs-status": ("KFS status", "KFS の状況"),
+    "entered.kfs-rows": ("KFS rows", "KFS の行"),
+    "entered.input": ("input {name}", "入力値 {name}"),
+    "entered.sheet": ("sheet {sheet}", "シート {sheet}"),
+    "entered.cells": ("{n} cell(s) typed on sheet {sheet} ({where}{more})",
+                      "シート {sheet} に入力されたセル {n} 個（{where}{more}）"),
 }
 
 

@@ -282,3 +282,28 @@ def test_build_several_plans_each_succeeds_or_fails_on_its_own(tmp_path: Path) -
     err = invalid("build", SEED, MANY_ERRORS, "-o", tmp_path / "out")
     assert "kpis.orders.formula" in err
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["seed.xlsx"]
+
+
+SUBCOMMANDS = ("demo", "templates", "new", "check", "build", "backcalc", "schema", "report",
+               "pull", "update", "actuals", "ids")
+
+
+@pytest.mark.parametrize("argv", [(), *((c,) for c in SUBCOMMANDS), ("actuals", "import")])
+def test_help_is_japanese_under_a_japanese_locale_and_english_otherwise(argv: tuple[str, ...]
+                                                                        ) -> None:
+    ja = run_kpixl(*argv, "--help", lang="ja")
+    en = run_kpixl(*argv, "--help", lang="en")
+    assert ja.returncode == 0 and en.returncode == 0
+    assert ja.stdout.startswith("使い方: kpixl") and en.stdout.startswith("usage: kpixl")
+    # every help line that says something in words says it in Japanese (ids, options and
+    # examples are typed as they are)
+    words = re.compile(r"[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}")
+    prose = [ln for ln in ja.stdout.splitlines()
+             if words.search(ln) and not ln.startswith(("例: kpixl ", "使い方: kpixl "))]
+    assert prose == [], prose
+    assert "オプション" in ja.stdout and "options" in en.stdout
+
+
+def test_lang_or_lc_all_choose_the_help_language() -> None:
+    got = run_kpixl("--help", env={"KPIXL_LANG": "", "LC_ALL": "ja_JP.UTF-8"})
+    assert got.returncode == 0 and "KPI 計画" in got.stdout

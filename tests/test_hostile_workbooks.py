@@ -430,7 +430,7 @@ def test_formula_text_and_error_values_are_ignored_with_warnings(wb: Path) -> No
 
     hostile, baseline = _report_json(wb), _report_json(plain)
     warnings = "\n".join(map(str, hostile["warnings"]))  # type: ignore[call-overload]
-    assert "formula" in warnings and "12件" in warnings and "#DIV/0!" in warnings, warnings
+    assert "数式" in warnings and "12件" in warnings and "#DIV/0!" in warnings, warnings
     assert "True" in warnings, warnings
     assert len(hostile["warnings"]) == len(baseline["warnings"]) + 4  # type: ignore[arg-type]
     assert hostile["nodes"] == baseline["nodes"]

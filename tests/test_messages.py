@@ -49,6 +49,37 @@ def test_every_message_has_both_languages_with_the_same_placeholders(key: str) -
     assert placeholders(en) == placeholders(ja), key
 
 
+def test_no_catalogue_key_is_written_twice() -> None:
+    """A dict literal keeps the last of two equal keys silently: a block merged from another
+    branch must not replace a message unseen."""
+    import ast
+
+    import kpixl.messages
+
+    tree = ast.parse(Path(kpixl.messages.__file__).read_text(encoding="utf-8"))
+    (table,) = [n.value for n in ast.walk(tree) if isinstance(n, ast.AnnAssign)
+                and isinstance(n.target, ast.Name) and n.target.id == "MESSAGES"]
+    assert isinstance(table, ast.Dict)
+    keys = [k.value for k in table.keys if isinstance(k, ast.Constant)]
+    assert len(keys) == len(table.keys) == len(set(keys)) == len(MESSAGES)
+
+
+def _labels() -> list[tuple[str, tuple[str, str]]]:
+    from kpixl.layout import labels
+
+    return [*(("sheet." + k, v) for k, v in labels.SHEETS.items()),
+            *labels._L.items()]
+
+
+@pytest.mark.parametrize(("key", "pair"), _labels())
+def test_every_workbook_label_has_both_languages_with_the_same_placeholders(
+        key: str, pair: tuple[str, str]) -> None:
+    en, ja = pair
+    assert en.strip() and ja.strip(), key
+    assert not JAPANESE.search(en), key
+    assert placeholders(en) == placeholders(ja), key
+
+
 def test_every_problem_code_has_a_message() -> None:
     codes = {key.split(".")[0] for key in MESSAGES}
     assert codes >= ERROR_CODES | SOLVE_CODES | SMART_CODES

@@ -55,7 +55,8 @@ def test_pull_keeps_japanese_text_readable(tmp_path: Path) -> None:
 def test_pull_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     wb = build(SEED, tmp_path / "seed.xlsx")
     pull(wb)
-    with pytest.raises(WorkbookError, match="already exists; use --force"):
+    # the workbook's plan is Japanese: so is the refusal
+    with pytest.raises(WorkbookError, match="すでにあります。上書きするなら --force"):
         pull(wb)
     assert pull(wb, force=True).exists()
 

@@ -98,7 +98,9 @@ def test_text_and_formulas_in_actual_cells_are_warned_and_ignored(tmp_path: Path
     got = read_workbook(wb)
     assert got.actuals["orders"][:3] == (None, None, 3.0)
     assert len(got.warnings) == 2
-    assert "text '12件'" in got.warnings[0] and "a formula" in got.warnings[1]
+    # the seed plan is Japanese: the warnings are, and name the KPI (受注件数), not act_orders
+    assert "受注件数 の実績 2026-04: 文字 '12件' は数値ではない" in got.warnings[0]
+    assert "数式" in got.warnings[1] and "orders" not in " ".join(got.warnings)
 
 
 def test_split_shares_and_baselines_are_read_from_their_cells(tmp_path: Path) -> None:

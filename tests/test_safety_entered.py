@@ -187,7 +187,9 @@ def test_a_blank_row_inserted_in_inputs_keeps_a_changed_split_share(
     lo_edit(wb, inputs, row=17, col=2, text="0.3")
     got = kpixl("update", "s.yaml", "s.xlsx", cwd=tmp_path)
     assert got.returncode == 0, got.stderr
-    assert "split:revenue:east = 0.7 (built as 0.5)" in got.stdout
+    # named as the Inputs sheet names it, the shares as percentages (English plan)
+    assert "Revenue: share of East = 70.0% (built as 50.0%)" in got.stdout
+    assert "split:" not in got.stdout
     assert kpixl("pull", "s.xlsx", "-o", "p.yaml", cwd=tmp_path).returncode == 0
     from kpixl.model.loader import load
 
@@ -225,6 +227,6 @@ def test_demo_does_not_replace_a_demo_workbook_holding_actuals(tmp_path: Path) -
     assert kpixl("actuals", "import", demo, "a.csv", cwd=tmp_path).returncode == 0
     before = demo.read_bytes()
     got = kpixl("demo", "-o", "d", "--lang", "en", cwd=tmp_path)
-    assert got.returncode == 1 and "holds data a user entered (act_inquiries)" in got.stderr
+    assert got.returncode == 1 and "holds data a user entered (actuals of Inquiries)" in got.stderr
     assert demo.read_bytes() == before
     assert kpixl("demo", "-o", "d", "--lang", "en", "--force", cwd=tmp_path).returncode == 0

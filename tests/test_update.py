@@ -18,6 +18,7 @@ from test_reader import SEED, build, fill
 
 from kpixl.app.report import report_data
 from kpixl.app.update import update
+from kpixl.app.update_text import input_name
 from kpixl.errors import PlanError, WorkbookError
 from kpixl.model.loader import load
 from kpixl.model.plan_dict import plan_to_dict
@@ -117,9 +118,11 @@ def test_a_changed_input_is_kept_unless_the_plan_changes_it(tmp_path: Path) -> N
     res = update(write_plan(tmp_path / "p.yaml", d), wb)
     got = read_workbook(wb)
     assert got.current["in_win_rate"] == 0.35 and got.current["in_deal_rate"] == 0.45
-    assert res.kept == ["in_win_rate = 0.35 (built as 0.4)"]
-    assert res.plan_won == ["in_deal_rate: the plan changed it from 0.5 to 0.45; the "
-                            "workbook's 0.6 was replaced"]
+    # named by the KPI (受注率, 商談化率), each value in its unit (%), in the plan's language
+    assert res.kept == ["受注率 = 35.0%（作成時 40.0%）"]
+    assert res.plan_won == ["商談化率: プランが 50.0% から 45.0% に変えたため、ブックの 60.0% を"
+                            "置き換えました"]
+    assert not any("in_" in line for line in res.lines())
 
 
 def test_a_kept_input_stays_the_users_change_at_the_next_update(tmp_path: Path) -> None:
@@ -135,8 +138,8 @@ def test_data_without_a_place_goes_to_unplaced_and_comes_back(tmp_path: Path) ->
     new = changed_plan(tmp_path, [rename_inquiries, shorten])
     res = update(new, wb)
     assert sorted(unplaced_rows(wb)) == [
-        ("actual", "inquiries", "2026-04", 70, "no such KPI in the plan"),
-        ("actual", "orders", "2026-12", 2, "month outside the plan")]
+        ("actual", "inquiries", "2026-04", 70, "プランにこの KPI がありません"),
+        ("actual", "orders", "2026-12", 2, "計画期間外の月です")]
     assert len(res.unplaced) == 2
     update(SEED, wb)  # the old plan again: both find their cells
     assert read_workbook(wb).entered() == {("inquiries", "2026-04"): 70,
@@ -154,7 +157,7 @@ def test_an_unplaced_value_meeting_a_newer_entry_stays_unplaced(tmp_path: Path) 
     update(SEED, wb)
     assert read_workbook(wb).entered() == {("inquiries", "2026-04"): 80}
     assert unplaced_rows(wb) == [("actual", "inquiries", "2026-04", 70,
-                                  "superseded by the workbook's value")]
+                                  "ブックの値で置き換えられました")]
 
 
 def test_a_backup_is_kept_beside_the_workbook(tmp_path: Path) -> None:
@@ -186,8 +189,8 @@ def test_kept_inputs_that_no_longer_fit_the_plan_are_an_error(tmp_path: Path) ->
     d = seed_dict()
     d["thresholds"] = {"on_track": 0.9, "at_risk": 0.9}  # kept at_risk 0.95 > on_track 0.9
     before = wb.read_bytes()
-    with pytest.raises(WorkbookError, match=r"the inputs changed in the workbook \(in_at_risk\) "
-                       "do not fit the new plan"):
+    with pytest.raises(WorkbookError, match=r"ブックで変更された入力値（注意の基準）が新しい"
+                       "プランに合いません"):
         update(write_plan(tmp_path / "p.yaml", d), wb)
     assert wb.read_bytes() == before
 
@@ -226,7 +229,7 @@ def test_user_sheets_and_target_history_are_copied_as_values(tmp_path: Path) -> 
     assert sheet.rows[1][1] == dt.datetime(2026, 1, 2)
     assert got.target_history is not None
     assert got.target_history.rows == ((dt.datetime(2026, 6, 1), "orders", 12, 14),)
-    assert "sheet 'Notes' (as values)" in res.carried
+    assert "シート 'Notes'（値として）" in res.carried
     assert openpyxl.load_workbook(wb)["Notes"]["A1"].comment is not None
 
 
@@ -319,13 +322,13 @@ def test_pdca_columns_a_user_added_are_carried_with_their_headers(tmp_path: Path
     assert got.rows == ((None, "2026-04", "orders", "slow", *[None] * 5, "ask Sato", None, None),
                         (None, "2026-05", "deals", "ok", *[None] * 5, None, day, None),
                         (*[None] * 11, "closed"))
-    assert res.carried == ["PDCA columns added right of the table: 'Comment' (J), 'Column11' "
-                           "(K, was L), '状況2' (L, was M)", "PDCA rows: 3"]
+    assert res.carried == ["PDCA 表の右に追加された列: 'Comment' (J), 'Column11'（K、以前は L）, "
+                           "'状況2'（L、以前は M）", "PDCA の行: 3"]
     assert res.warnings == [
-        "PDCA column L has no header; it is named 'Column11' (column K): an Excel table needs "
-        "one",
-        "PDCA column M's header '状況' repeats another header of the table; it is named '状況2' "
-        "(column L)"]
+        "PDCA の列 L に見出しがありません。'Column11' と名付けました（列 K）: Excel の表には"
+        "見出しが必要です",
+        "PDCA の列 M の見出し '状況' は表の別の見出しと重複しています。'状況2' と名付けました"
+        "（列 L）"]
     ws = openpyxl.load_workbook(wb)[PDCA_SHEET]
     table = ws.tables["kpixl_pdca"]
     assert table.ref == "A3:L63"
@@ -348,7 +351,7 @@ def test_a_pdca_column_with_only_a_header_is_carried(tmp_path: Path) -> None:
     res = update(SEED, wb)
     got = read_workbook(wb).pdca
     assert got.header[9:] == ("Comment",) and got.rows == ()
-    assert res.carried == ["PDCA columns added right of the table: 'Comment' (J)"]
+    assert res.carried == ["PDCA 表の右に追加された列: 'Comment' (J)"]
     assert openpyxl.load_workbook(wb)[PDCA_SHEET].tables["kpixl_pdca"].ref == "A3:J63"
 
 
@@ -361,8 +364,8 @@ def test_a_far_away_pdca_cell_becomes_the_next_column(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(wb)[PDCA_SHEET]
     assert ws.tables["kpixl_pdca"].ref == "A3:J63"
     assert (ws["J3"].value, ws["J4"].value, ws.max_column) == ("Column10", "far", 10)
-    assert res.warnings == ["PDCA column XFD has no header; it is named 'Column10' (column J): "
-                            "an Excel table needs one"]
+    assert res.warnings == ["PDCA の列 XFD に見出しがありません。'Column10' と名付けました"
+                            "（列 J）: Excel の表には見出しが必要です"]
 
 
 def test_a_pdca_header_too_long_for_a_table_keeps_its_text_in_unplaced(tmp_path: Path) -> None:
@@ -376,10 +379,10 @@ def test_a_pdca_header_too_long_for_a_table_keeps_its_text_in_unplaced(tmp_path:
     got = read_workbook(wb).pdca
     assert got.header[9:] == (head[:255],) and got.rows[0][9] == "ask Sato"
     assert unplaced_rows(wb) == [("pdca header", head[:255], None, head,
-                                  "the header of PDCA column J, longer than Excel's 255 "
-                                  f"characters; the column is named {head[:255]!r}")]
-    assert res.unplaced == [f"PDCA column J's header (300 characters): named {head[:255]!r}, "
-                            "the full text is kept"]
+                                  "PDCA の列 J の見出しです。Excel の上限 255 文字を超えるため、"
+                                  f"列は {head[:255]!r} と名付けました")]
+    assert res.unplaced == [f"PDCA の列 J の見出し（300 文字）: {head[:255]!r} と名付け、"
+                            "全文を保存しました"]
 
 
 def test_a_pdca_table_beyond_the_cell_limit_is_refused(tmp_path: Path, monkeypatch: Any) -> None:
@@ -412,12 +415,13 @@ def add_kfs_rows(path: Path, rows: dict[int, tuple[Any, ...]]) -> Path:
 
 DUE = dt.datetime(2026, 9, 30)
 CRM_ROW = ("crm", "CRM導入", None, "営業部", DUE, "完了")
-CRM_NOTE = ("a row added to the KFS table (row 5 of the 施策 sheet); add initiative crm to the "
-            "plan's kfs: list to place it")
-NO_ID_NOTE = ("a row added to the KFS table without an id (row 6 of the 施策 sheet); give it an "
-              "id and add it to the plan's kfs: list to place it")
-TWIN_NOTE = ("another row for KFS ma_tool (row 7 of the 施策 sheet); only the first row of KFS "
-             "ma_tool counts: copy what you need into it")
+# the seed plan is Japanese: what an update says is the catalogue's Japanese (kpixl.messages)
+CRM_NOTE = ("KFS 表に追加された行です（施策 シートの 5 行目）。施策 crm をプランの kfs: に加えると"
+            "配置されます")
+NO_ID_NOTE = ("id のない行が KFS 表に追加されています（施策 シートの 6 行目）。id を付け、プランの "
+              "kfs: に加えると配置されます")
+TWIN_NOTE = ("KFS ma_tool の別の行です（施策 シートの 7 行目）。KFS ma_tool は最初の行だけが有効"
+             "です。必要な内容をそこへ写してください")
 
 
 def with_crm(tmp: Path, status: str | None = None, owner: str = "営業部") -> Path:
@@ -445,12 +449,12 @@ def test_kfs_rows_a_user_added_go_to_unplaced_data(tmp_path: Path) -> None:
         ("kfs initiative", None, None, "勉強会", NO_ID_NOTE),
         ("kfs status", "ma_tool", None, "保留", TWIN_NOTE)]
     assert res.unplaced == [
-        "KFS row crm (row 5 of the 施策 sheet): initiative 'CRM導入', owner '営業部', due "
-        "'2026-09-30', status '完了': add initiative crm to the plan's kfs: list to place it",
-        "KFS row (row 6 of the 施策 sheet): initiative '勉強会': give it an id and add it to "
-        "the plan's kfs: list to place it",
-        "KFS row ma_tool (row 7 of the 施策 sheet): status '保留': only the first row of KFS "
-        "ma_tool counts: copy what you need into it"]
+        "KFS の行 crm（施策 シートの 5 行目）: initiative 'CRM導入', owner '営業部', due "
+        "'2026-09-30', status '完了': 施策 crm をプランの kfs: に加えると配置されます",
+        "KFS の行（施策 シートの 6 行目）: initiative '勉強会': id を付け、プランの kfs: に加える"
+        "と配置されます",
+        "KFS の行 ma_tool（施策 シートの 7 行目）: status '保留': KFS ma_tool は最初の行だけが"
+        "有効です。必要な内容をそこへ写してください"]
     got = read_workbook(wb)
     assert kfs_ids(wb) == ["ma_tool"]  # no plan entry is invented
     assert got.kfs_status == {"ma_tool": None} and got.kfs_added == ()
@@ -466,10 +470,10 @@ def test_an_unplaced_kfs_row_is_placed_once_the_plan_has_it(tmp_path: Path) -> N
     got = read_workbook(wb)
     assert kfs_ids(wb) == ["ma_tool", "crm"]
     assert got.kfs_status == {"ma_tool": None, "crm": "完了"}
-    assert res.kept == ["KFS crm status = '完了' (from Unplaced data)"]
+    assert res.kept == ["KFS crm の状況 = '完了'（未配置データ から）"]
     assert unplaced_rows(wb) == [  # in their order: initiative, due and status are placed
         ("kfs owner", "crm", None, "営業部",
-         "KFS crm is in the plan now; the plan's KFS crm has '営業本部' there"),
+         "KFS crm がプランに加わりました。プランの KFS crm はここが '営業本部' です"),
         ("kfs initiative", None, None, "勉強会", NO_ID_NOTE),
         ("kfs status", "ma_tool", None, "保留", TWIN_NOTE)]
     res = update(with_crm(tmp_path, owner="営業本部"), wb)  # stable from now on
@@ -481,8 +485,8 @@ def test_a_kfs_row_added_with_its_plan_entry_keeps_its_status(tmp_path: Path) ->
     wb = add_kfs_rows(build(SEED, tmp_path / "w.xlsx"), {5: CRM_ROW})
     res = update(with_crm(tmp_path), wb)
     assert read_workbook(wb).kfs_status == {"ma_tool": None, "crm": "完了"}
-    assert res.kept == ["KFS crm status = '完了' (from a row added to the KFS table (row 5 of "
-                        "the 施策 sheet))"]
+    assert res.kept == ["KFS crm の状況 = '完了'（KFS 表に追加された行（施策 シートの 5 行目）"
+                        " から）"]
     assert unplaced_rows(wb) == [] and res.unplaced == []
 
 
@@ -490,21 +494,21 @@ def test_a_plan_status_wins_over_an_added_row_and_keeps_its_status(tmp_path: Pat
     wb = add_kfs_rows(build(SEED, tmp_path / "w.xlsx"), {5: CRM_ROW})
     res = update(with_crm(tmp_path, status="保留"), wb)
     assert read_workbook(wb).kfs_status == {"ma_tool": None, "crm": "保留"}
-    assert res.plan_won == ["KFS crm: the plan sets its status to '保留'; '完了' from a row added "
-                            "to the KFS table (row 5 of the 施策 sheet) stays in Unplaced data"]
+    assert res.plan_won == ["KFS crm: プランが状況を '保留' にしています。KFS 表に追加された行"
+                            "（施策 シートの 5 行目） の '完了' は未配置データに残します"]
     assert unplaced_rows(wb) == [("kfs status", "crm", None, "完了",
-                                  "added to the KFS table (row 5 of the 施策 sheet); the plan "
-                                  "sets the status of KFS crm to '保留'")]
+                                  "KFS 表に追加された行（施策 シートの 5 行目）。プランは KFS crm "
+                                  "の状況を '保留' にしています")]
 
 
 def test_the_status_of_a_removed_kfs_comes_back_with_it(tmp_path: Path) -> None:
     wb = fill(build(SEED, tmp_path / "w.xlsx"), kfs={"ma_tool": "完了"})
     update(changed_plan(tmp_path, [drop_kfs]), wb)
     assert unplaced_rows(wb) == [("kfs status", "ma_tool", None, "完了",
-                                  "no such KFS in the plan")]
+                                  "プランにこの KFS はありません")]
     res = update(SEED, wb)
     assert read_workbook(wb).kfs_status == {"ma_tool": "完了"}
-    assert res.kept == ["KFS ma_tool status = '完了' (from Unplaced data)"]
+    assert res.kept == ["KFS ma_tool の状況 = '完了'（未配置データ から）"]
     assert unplaced_rows(wb) == []
 
 
@@ -570,7 +574,8 @@ def test_nothing_entered_is_lost(tmp_path_factory: Any, acts: dict[Any, int],
     assert [r[3:5] for r in got.pdca.rows] == [r[3:5] for r in old.pdca.rows]
     for key, v in inputs.items():
         if key != "in_asof":
-            assert got.current.get(key) == v or any(m.startswith(key + ":")
+            name = input_name((new_plan, old.plan), key, new_plan.locale)
+            assert got.current.get(key) == v or any(m.startswith(name + ":")
                                                     for m in res.plan_won) \
                 or lost[("input", key, None)] == v
     if asof is not None:
@@ -622,8 +627,9 @@ def test_cli_update_prints_what_moved(tmp_path: Path, capsys: pytest.CaptureFixt
     wb = fill(build(SEED, tmp_path / "w.xlsx"), actuals={("inquiries", 0): 70, ("orders", 0): 1})
     assert main(["update", str(changed_plan(tmp_path, [rename_inquiries])), str(wb)]) == 0
     out = capsys.readouterr().out
-    assert "actuals of orders: 1 month" in out
-    assert "actual inquiries 2026-04 = 70 (no such KPI in the plan)" in out
+    assert "受注件数 の実績: 1 か月" in out  # the plan is Japanese: so is the output
+    assert "問い合わせ件数 の実績 2026-04 = 70（プランにこの KPI がありません）" in out
+    assert "act_" not in out and "carried" not in out
     assert main(["report", str(wb), "--format", "json"]) == 0
     assert '"asof": 1' in capsys.readouterr().out
 

@@ -345,7 +345,7 @@ def test_state_ignores_text_typed_as_an_actual(book) -> None:
     put(book, "act_new", [1, "two"])
     st = read_state(book)
     assert st.actuals["new"][:2] == [1, None]
-    assert any("actual new" in w and "'two'" in w for w in st.warnings)
+    assert any("actuals of New orders" in w and "'two'" in w for w in st.warnings)  # by name
 
 
 def test_state_uses_inputs_changed_in_the_workbook(book) -> None:

@@ -99,8 +99,8 @@ def check_source(p: Path) -> None:
     except OSError:
         return  # the parser says what is wrong (no such file, unreadable)
     if not stat.S_ISREG(st.st_mode):
-        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, device or socket"
-        raise WorkbookError(f"{p}: is {what}, not an import file")
+        what = msg("wb.what.folder" if stat.S_ISDIR(st.st_mode) else "wb.what.device", "en")
+        raise WorkbookError(f"{p}: " + msg("import.not-a-file", "en", what=what))
 
 
 def _import(path: Path, file: str | os.PathLike[str], *, overwrite: bool, dry_run: bool,

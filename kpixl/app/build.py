@@ -111,8 +111,8 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
     from kpixl.layout.styles import build_styles
     from kpixl.xlsx.writer import WorkbookWriter, atomic_path
 
-    xl.check_target(target, xlwings)  # mode, xlwings installed, classic module name
     plan = solution.plan
+    xl.check_target(target, xlwings, plan.locale)  # mode, xlwings installed, module name
     check_depth(plan)
     check_output(target, xlwings, locale=plan.locale)
     if os.path.lexists(target):
@@ -198,25 +198,26 @@ def template_text(name: str, locale: str = "en") -> str:
     if base not in ids or lang not in ("en", "ja"):
         from difflib import get_close_matches
 
+        from kpixl.messages import msg
+
         near = get_close_matches(base, ids, 1)
-        hint = f" (did you mean {near[0]}?)" if near else ""
-        raise KpixlError(f"{name}: no such template{hint}; `kpixl templates` lists them")
+        hint = msg("hint.did-you-mean", locale, match=near[0]) if near else ""
+        raise KpixlError(f"{name}: " + msg("template.missing", locale, hint=hint))
     return _template_dir().joinpath(f"{base}.{lang}.yaml").read_text("utf-8")
 
 
 def new_plan(name: str, out: str | os.PathLike[str] | None = None, *, locale: str = "en",
              force: bool = False) -> Path:
     """Write a starter plan from a template; refuse to overwrite without ``force``."""
+    from kpixl.messages import msg
     from kpixl.xlsx.writer import atomic_path
 
     text = template_text(name, locale)
     target = Path(out) if out is not None else Path(f"{name.partition('.')[0]}.yaml")
     if os.path.isdir(target):
-        from kpixl.messages import msg
-
         raise KpixlError(f"{target}: " + msg("safe.is-folder", locale))
     if target.exists() and not force:
-        raise KpixlError(f"{target}: already exists; use --force to overwrite it")
+        raise KpixlError(f"{target}: " + msg("target.exists", locale))
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target

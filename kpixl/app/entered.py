@@ -109,31 +109,41 @@ def typed(data: WorkbookData) -> list[TypedCell]:
     return [t for t in found if (t.sheet, t.row, t.col) in again]
 
 
-def entered(data: WorkbookData, cells: Sequence[TypedCell] = ()) -> list[str]:
-    """What a person entered, one short description each (empty: nothing)."""
-    found = [f"{p}{k}" for p, rows in (("act_", data.actuals), ("ovr_", data.overrides))
+def entered(data: WorkbookData, cells: Sequence[TypedCell] = (), locale: str = "en"
+            ) -> list[str]:
+    """What a person entered, one short description each in ``locale``, naming KPIs by their
+    names (empty: nothing)."""
+    from kpixl.app.update_text import input_name
+    from kpixl.messages import msg
+
+    def t(key: str, **params: object) -> str:
+        return msg(key, locale, **params)
+
+    plans = (data.plan,)
+    found = [t(key, name=data.plan.nodes[k].name if k in data.plan.nodes else k)
+             for p, key, rows in (("act_", "entered.actuals", data.actuals),
+                                  ("ovr_", "entered.overrides", data.overrides))
              for k, row in rows.items()
              if any(v is not None for v in row) or f"{p}{k}" in data.unreadable]
     if data.pdca.rows or len(data.pdca.header) > PDCA_COLUMNS:
         found.append("PDCA")
     old = {k.id: k.status or None for k in data.plan.kfs}
     if any(not same_value(v, old.get(k)) for k, v in data.kfs_status.items()):
-        found.append("KFS status")
+        found.append(t("entered.kfs-status"))
     if data.kfs_added:
-        found.append("KFS rows")
-    found += [f"input {k}" for k in data.changed()]
+        found.append(t("entered.kfs-rows"))
+    found += [t("entered.input", name=input_name(plans, k, locale)) for k in data.changed()]
     if data.target_history is not None:
-        found.append(f"sheet {data.target_history.sheet!r}")
+        found.append(t("entered.sheet", sheet=repr(data.target_history.sheet)))
     if data.unplaced is not None:
-        found.append(f"sheet {data.unplaced.sheet!r}")
-    found += [f"sheet {t.sheet!r}" for t in data.extra_sheets]
+        found.append(t("entered.sheet", sheet=repr(data.unplaced.sheet)))
+    found += [t("entered.sheet", sheet=repr(x.sheet)) for x in data.extra_sheets]
     by_sheet: dict[str, list[TypedCell]] = {}
-    for t in cells:
-        by_sheet.setdefault(t.sheet, []).append(t)
+    for c in cells:
+        by_sheet.setdefault(c.sheet, []).append(c)
     for sheet, items in by_sheet.items():
-        first = items[0]
-        found.append(f"{len(items)} cell(s) typed on sheet {sheet!r} ({first.where}"
-                     f"{' ...' if len(items) > 1 else ''})")
+        found.append(t("entered.cells", n=len(items), sheet=repr(sheet), where=items[0].where,
+                       more=" ..." if len(items) > 1 else ""))
     return found
 
 
@@ -155,9 +165,9 @@ def refuse_entered(target: Path, *, force: bool, locale: str = "en",
         data = read_workbook(target)
     except WorkbookError as exc:
         raise WorkbookError(f"{exc}; " + msg("entered.stranger", locale)) from None
-    what = entered(data)
+    what = entered(data, locale=locale)
     if not what:
-        what = entered(data, typed(data))
+        what = entered(data, typed(data), locale)
     if what:
         shown = "; ".join(what[:3]) + (f"; +{len(what) - 3}" if len(what) > 3 else "")
         key = "entered.demo" if command == "demo" else "entered.build"
@@ -221,15 +231,15 @@ def carry_typed(layout: WorkbookLayout, data: WorkbookData, plan: Any, res: Any,
             continue  # placed while the grid streamed
         if (t.formula or t.moved or sheet is None or on_grid
                 or (t.row, t.col) in sheet.cells):
-            why = ("a formula typed into an input cell; kpixl keeps numbers only: type its "
-                   "result, or put the value into the plan" if t.in_input else
-                   "a formula typed on a kpixl sheet, kept as text" if t.formula else
-                   "typed where rows were inserted; its place in the new workbook is not "
-                   "known" if t.moved else "kpixl now uses this cell")
+            why = res.t("update.why.input-formula" if t.in_input else
+                        "update.why.formula" if t.formula else
+                        "update.why.moved" if t.moved else "update.why.taken")
             lost.append(("cell", t.where, "", value, why))
-            res.unplaced.append(f"cell {t.where} = {value!r} ({why})")
+            res.unplaced.append(res.t("update.unplaced.cell", where=t.where, value=repr(value),
+                                      why=why))
             continue
         sheet.put(t.row, t.col, value, "text")
         placed[sheet.name] = placed.get(sheet.name, 0) + 1
-    res.carried += [f"cells typed on sheet {name!r}: {n}" for name, n in placed.items()]
+    res.carried += [res.t("update.carried.typed", sheet=repr(name), n=n)
+                    for name, n in placed.items()]
     return lost

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kpixl.errors import WorkbookError
+from kpixl.messages import msg
 from kpixl.model import Plan
 from kpixl.model._yaml import resolve_plain
 from kpixl.model.inputs import apply_inputs, plan_from_dict, tidy
@@ -103,7 +104,7 @@ def pull(workbook: str | os.PathLike[str], out: str | os.PathLike[str] | None = 
     target = Path(out) if out is not None else Path(workbook).with_suffix(".yaml")
     check_plan_target(target, Path(workbook), data.plan.locale)
     if target.exists() and not force:
-        raise WorkbookError(f"{target}: already exists; use --force to overwrite it")
+        raise WorkbookError(f"{target}: " + msg("target.exists", data.plan.locale))
     d = workbook_plan_dict(data)
     plan_from_dict(d, data.path.name)  # what is written must load (PlanError otherwise)
     text = f"# pulled by kpixl from {data.path.name}\n" + plan_yaml(d)

@@ -42,9 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpixl.app.update_text import input_name, input_text, kpi_name
 from kpixl.errors import PlanError, WorkbookError
-from kpixl.layout.contract import ACTUAL, META_SHEET, OVERRIDE
+from kpixl.layout.contract import ACTUAL, META_SHEET, OVERRIDE, UNPLACED
 from kpixl.layout.core import Sheet
+from kpixl.messages import msg
 from kpixl.model import Plan
 from kpixl.xlsx.reader import WorkbookData, read_workbook, same_value
 from kpixl.xlsx.writer import check_lock
@@ -66,19 +68,26 @@ class UpdateResult:
     unplaced: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     frozen: list[str] = field(default_factory=list)  # what kpixl.app.freeze froze
+    locale: str = "en"  # the new plan's: every line is in its language (cli.md)
+    plans: tuple[Plan, ...] = ()  # the new plan, then the workbook's: KPI names for the lines
+
+    def t(self, key: str, **params: object) -> str:
+        """The catalogue's message ``key`` in the plan's language."""
+        return msg(key, self.locale, **params)
 
     def lines(self) -> list[str]:
-        out = [f"updated {self.path}"]
+        out = [self.t("update.updated", path=self.path)]
         if self.backup:
-            out.append(f"backup: {self.backup}")
+            out.append(self.t("update.backup", path=self.backup))
         out += self.frozen
-        for head, items in (("carried", self.carried), ("kept (changed in the workbook)",
-                                                        self.kept),
-                            ("plan wins", self.plan_won),
-                            ("unplaced (see the Unplaced data sheet)", self.unplaced),
-                            ("warnings", self.warnings)):
+        unplaced = UNPLACED[self.locale == "ja"]
+        for head, items in (("update.head.carried", self.carried),
+                            ("update.head.kept", self.kept),
+                            ("update.head.plan-won", self.plan_won),
+                            ("update.head.unplaced", self.unplaced),
+                            ("update.head.warnings", self.warnings)):
             if items:
-                out.append(f"{head}:")
+                out.append(self.t(head, sheet=unplaced))
                 out += [f"  {x}" for x in items]
         return out
 
@@ -98,15 +107,20 @@ def _merge_inputs(data: WorkbookData, new_d: dict[str, Any], res: UpdateResult
             continue
         exists, new = input_value(new_d, key)
         _, old = input_value(old_d, key)
+        name = input_name(res.plans, key, res.locale)
+
+        def show(value: Any) -> str:
+            return input_text(res.plans, key, value)  # noqa: B023 (called in this pass)
+
         if not exists:
-            lost.append(("input", key, "", now, "the new plan has no such input"))
-            res.unplaced.append(f"input {key} = {now} (no longer in the plan)")
+            lost.append(("input", key, "", now, res.t("update.why.no-input")))
+            res.unplaced.append(res.t("update.unplaced.input", name=name, now=show(now)))
         elif same_value(new, old):
             keep[key] = now
-            res.kept.append(f"{key} = {now} (built as {was})")
+            res.kept.append(res.t("update.kept.input", name=name, now=show(now), was=show(was)))
         else:
-            res.plan_won.append(f"{key}: the plan changed it from {old} to {new}; the "
-                                f"workbook's {now} was replaced")
+            res.plan_won.append(res.t("update.plan-won.input", name=name, old=show(old),
+                                      new=show(new), now=show(now)))
     return keep, lost
 
 
@@ -143,7 +157,8 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
     from kpixl.model.inputs import apply_inputs, plan_from_dict
     from kpixl.model.plan_dict import plan_to_dict
 
-    res = UpdateResult(path=target, warnings=list(data.warnings))
+    res = UpdateResult(path=target, warnings=list(data.warnings), locale=plan.locale,
+                       plans=(plan, data.plan))
     solve(plan)  # the plan file itself must solve
     new_d = plan_to_dict(plan)
     keep, lost = _merge_inputs(data, new_d, res)
@@ -152,21 +167,23 @@ def rebuild(data: WorkbookData, plan: Plan, target: Path, *,
         solution = solve(merged)
     except PlanError as exc:
         first = str(exc.problems[0]) if exc.problems else str(exc)
-        raise WorkbookError(f"{data.path}: the inputs changed in the workbook "
-                            f"({', '.join(keep)}) do not fit the new plan ({first}); put them "
-                            "into the plan (`kpixl pull`) or undo them in the workbook") from None
+        names = ", ".join(input_name(res.plans, k, res.locale) for k in keep)
+        raise WorkbookError(f"{data.path}: " + res.t("update.fit", inputs=names, first=first)
+                            ) from None
     acts, ovrs, kfs_lost = _carried(data, merged, new_actuals, lost, res)
     n = merged.months
     asof = data.asof
     if asof is not None and asof > n:
-        lost.append(("asof", "in_asof", "", asof, f"the plan has {n} months"))
-        res.unplaced.append(f"as-of month {asof} (the plan has {n} months)")
+        lost.append(("asof", "in_asof", "", asof, res.t("update.why.asof", n=n)))
+        res.unplaced.append(res.t("update.unplaced.asof", asof=asof, n=n))
         asof = None
     entries: dict[str, list[Any]] = {f"{ACTUAL}{k}": v for k, v in acts.items()}
     entries |= {f"{OVERRIDE}{k}": v for k, v in ovrs.items()}
     if asof is not None:
         entries["in_asof"] = [asof]
-        res.kept.append(f"in_asof = {asof}")
+        labels = merged.period.labels()
+        res.kept.append(res.t("update.kept.asof",
+                              month=labels[asof - 1] if 1 <= asof <= n else asof))
     if freeze_closed:  # closed months keep their published targets (kpixl.app.freeze)
         frozen, res.frozen = freeze(data, merged, replan=replan_closed)
     else:  # the same plan (actuals import): the frozen months stay as they were
@@ -201,7 +218,7 @@ def _carried(data: WorkbookData, merged: Plan, new_actuals: dict[tuple[str, str]
         for (node, label), v in data.entered(kind).items():
             was = want.get((kind, node, label))
             if was is not None and was != v:  # an unplaced value met a newer entry: keep both
-                lost.append((kind, node, label, was, "superseded by the workbook's value"))
+                lost.append((kind, node, label, was, res.t("update.why.superseded")))
             want[(kind, node, label)] = v
     for (node, label), v in (new_actuals or {}).items():
         want[("actual", node, label)] = v
@@ -213,11 +230,15 @@ def _carried(data: WorkbookData, merged: Plan, new_actuals: dict[tuple[str, str]
             (acts if kind == "actual" else ovrs)[node][month[label]] = v
             counts[(kind, node)] = counts.get((kind, node), 0) + 1
         else:
-            why = "no such KPI in the plan" if node not in merged.nodes else \
-                "month outside the plan"
+            why = res.t("update.why.no-kpi" if node not in merged.nodes else
+                        "update.why.no-month")
             lost.append((kind, node, label, v, why))
-            res.unplaced.append(f"{kind} {node} {label} = {v:g} ({why})")
-    res.carried += [f"{kind}s of {node}: {c} month{'s' * (c != 1)}"
+            res.unplaced.append(res.t("update.unplaced.entry", kind=res.t(f"update.kind.{kind}"),
+                                      name=kpi_name(res.plans, node), month=label,
+                                      value=f"{v:g}", why=why))
+    res.carried += [res.t("update.carried.entries" + ".one" * (c == 1),
+                          kinds=res.t(f"update.kinds.{kind}"), name=kpi_name(res.plans, node),
+                          n=c)
                     for (kind, node), c in counts.items()]
     return acts, ovrs, kfs_lost
 

@@ -80,15 +80,16 @@ def add_sheets(layout: WorkbookLayout, data: WorkbookData, plan: Plan,
         at = next(i for i, x in enumerate(layout.sheets) if x.name == META_SHEET)
         layout.sheets.insert(at, s)
         if name != s.name:
-            res.warnings.append(f"sheet {name!r} was renamed {s.name!r} (its name is taken)")
+            res.warnings.append(res.t("update.warn.sheet-renamed", old=repr(name),
+                                      new=repr(s.name)))
 
     hist = data.target_history
     if hist is not None:
         add(TARGET_HISTORY[plan.locale == "ja"], hist.header, list(hist.rows), False)
-        res.carried.append(f"target history rows: {len(hist.rows)}")
+        res.carried.append(res.t("update.carried.history", n=len(hist.rows)))
     for t in data.extra_sheets:
         add(t.sheet, t.header, list(t.rows), True)
-        res.carried.append(f"sheet {t.sheet!r} (as values)")
+        res.carried.append(res.t("update.carried.sheet", sheet=repr(t.sheet)))
     if lost:
         add(UNPLACED[plan.locale == "ja"], UNPLACED_HEAD, list(lost), False)
     keys = {c.style for s in layout.sheets for c in s.cells.values()} - set(layout.styles)

@@ -52,7 +52,7 @@ def carry_pdca(layout: WorkbookLayout, data: WorkbookData, plan: Plan, res: Upda
                     "input:date" if isinstance(v, dt.date) else "input")
                 set_cell(sheet, (first + i, c), excel_date(v), look)
     if rows:
-        res.carried.append(f"PDCA rows: {len(rows)}")
+        res.carried.append(res.t("update.carried.pdca-rows", n=len(rows)))
     return lost
 
 
@@ -84,22 +84,23 @@ def _widen(sheet: Sheet, data: WorkbookData, res: UpdateResult) -> list[Lost]:
         for r in range(rng.row0 + 1, rng.row1 + 1):
             sheet.put(r, c, None, "input")
         sheet.widths.setdefault(c, 16)
-        moved.append(f"{name!r} ({at if at == old_at else f'{at}, was {old_at}'})")
+        moved.append(f"{name!r} ({at})" if at == old_at else
+                     res.t("update.column-moved", name=repr(name), at=at, old=old_at))
         if blank:
-            res.warnings.append(f"PDCA column {old_at} has no header; it is named {name!r} "
-                                f"(column {at}): an Excel table needs one")
+            res.warnings.append(res.t("update.warn.pdca-blank", old=old_at, name=repr(name),
+                                      at=at))
         elif len(text) > MAX_HEADER:
-            note = (f"the header of PDCA column {old_at}, longer than Excel's {MAX_HEADER} "
-                    f"characters; the column is named {name!r}")
+            note = res.t("update.note.pdca-long", old=old_at, limit=MAX_HEADER,
+                         name=repr(name))
             lost.append(("pdca header", name, "", text, note))
-            res.unplaced.append(f"PDCA column {old_at}'s header ({len(text)} characters): "
-                                f"named {name!r}, the full text is kept")
+            res.unplaced.append(res.t("update.unplaced.pdca-long", old=old_at,
+                                      length=len(text), name=repr(name)))
         elif name != text:
-            res.warnings.append(f"PDCA column {old_at}'s header {text!r} repeats another "
-                                f"header of the table; it is named {name!r} (column {at})")
+            res.warnings.append(res.t("update.warn.pdca-repeat", old=old_at, text=repr(text),
+                                      name=repr(name), at=at))
     sheet.tables[0] = (RangeRef(rng.sheet, rng.row0, rng.col0, rng.row1,
                                 rng.col0 + len(names) - 1), dict(spec, columns=names))
-    res.carried.append(f"PDCA columns added right of the table: {', '.join(moved)}")
+    res.carried.append(res.t("update.carried.pdca-columns", columns=", ".join(moved)))
     return lost
 
 
@@ -149,14 +150,14 @@ def carry_kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Pl
         if same_value(status, old.get(kid)):
             continue
         if kid not in new:
-            lost.append(("kfs status", kid, "", status, "no such KFS in the plan"))
-            res.unplaced.append(f"KFS {kid} status {status!r} (no longer in the plan)")
+            lost.append(("kfs status", kid, "", status, res.t("update.note.no-kfs")))
+            res.unplaced.append(res.t("update.unplaced.kfs-status", kid=kid, status=repr(status)))
         elif same_value(new[kid], old.get(kid)):
             set_cell(sheet, (rows[kid], KFS_STATUS_COL), status)
-            res.kept.append(f"KFS {kid} status = {status!r}")
+            res.kept.append(res.t("update.kept.kfs-status", kid=kid, status=repr(status)))
         else:
-            res.plan_won.append(f"KFS {kid}: the plan changed its status to {new[kid]!r}; the "
-                                f"workbook's {status!r} was replaced")
+            res.plan_won.append(res.t("update.plan-won.kfs-changed", kid=kid,
+                                      new=repr(new[kid]), status=repr(status)))
     placed: dict[str, Any] = {}
 
     def place(kid: str, field: str, value: Any, source: str, note: str) -> Lost | None:
@@ -168,59 +169,62 @@ def carry_kfs(layout: WorkbookLayout, data: WorkbookData, plan: Plan, merged: Pl
             now = sheet.cells.get((rows[kid], col))
             if _same_text(value, None if now is None else now.value):
                 return None
-            return (f"kfs {field}", kid, "", value, f"{note}; the plan's KFS {kid} has "
-                    f"{_show(None if now is None else now.value)} there")
+            return (f"kfs {field}", kid, "", value, res.t(
+                "update.note.kfs-has", note=note, kid=kid,
+                value=_show(None if now is None else now.value)))
         if kid in placed:
             if same_value(value, placed[kid]):
                 return None
-            return ("kfs status", kid, "", value, f"{note}; KFS {kid} has the status "
-                    f"{placed[kid]!r} already")
+            return ("kfs status", kid, "", value, res.t(
+                "update.note.kfs-status-has", note=note, kid=kid, status=repr(placed[kid])))
         placed[kid] = value if new[kid] is None else new[kid]
         if new[kid] is None:
             set_cell(sheet, (rows[kid], col), value)
-            res.kept.append(f"KFS {kid} status = {value!r} (from {source})")
+            res.kept.append(res.t("update.kept.kfs-status-from", kid=kid, status=repr(value),
+                                  source=source))
         elif not same_value(new[kid], value):
-            res.plan_won.append(f"KFS {kid}: the plan sets its status to {new[kid]!r}; "
-                                f"{value!r} from {source} stays in Unplaced data")
-            return ("kfs status", kid, "", value, f"{note}; the plan sets the status of KFS "
-                    f"{kid} to {new[kid]!r}")
+            res.plan_won.append(res.t("update.plan-won.kfs-sets", kid=kid, new=repr(new[kid]),
+                                      status=repr(value), source=source))
+            return ("kfs status", kid, "", value, res.t(
+                "update.note.kfs-plan-sets", note=note, kid=kid, status=repr(new[kid])))
         return None
 
     where = sheet_name("kfs", data.plan.locale)
     for r, values in data.kfs_added:
         kid = values[0]
         cells = [(KFS_HEADS[c], v) for c, v in enumerate(values) if c and v is not None]
-        at = f"row {r} of the {where} sheet"
+        at = res.t("update.kfs.at", row=r, sheet=where)
         if isinstance(kid, str) and kid in new and kid not in old:
-            got = [place(kid, f, v, f"a row added to the KFS table ({at})",
-                         f"added to the KFS table ({at})") for f, v in cells]
+            got = [place(kid, f, v, res.t("update.kfs.from-row", at=at),
+                         res.t("update.kfs.from-row", at=at)) for f, v in cells]
             here = [x for x in got if x is not None]
             if here:
-                res.unplaced.append(f"KFS row {kid} ({at}): {_fields(here)} (the plan's KFS "
-                                    f"{kid} has other values)")
+                res.unplaced.append(res.t("update.unplaced.kfs-other", kid=kid, at=at,
+                                          fields=_fields(here)))
             lost += here
             continue
         if isinstance(kid, str) and kid in old:
-            fix = (f"only the first row of KFS {kid} counts: copy what you need into it"
-                   if kid in new else f"the new plan has no KFS {kid}")
-            note = f"another row for KFS {kid} ({at}); {fix}"
+            fix = res.t("update.kfs.fix-first" if kid in new else "update.kfs.fix-gone",
+                        kid=kid)
+            note = res.t("update.note.kfs-another", kid=kid, at=at, fix=fix)
         elif kid is None:
-            fix = "give it an id and add it to the plan's kfs: list to place it"
-            note = f"a row added to the KFS table without an id ({at}); {fix}"
+            fix = res.t("update.kfs.fix-no-id")
+            note = res.t("update.note.kfs-no-id", at=at, fix=fix)
         else:
-            fix = f"add initiative {kid} to the plan's kfs: list to place it"
-            note = f"a row added to the KFS table ({at}); {fix}"
+            fix = res.t("update.kfs.fix-add", kid=kid)
+            note = res.t("update.note.kfs-added", at=at, fix=fix)
         here = [(f"kfs {f}", kid, "", v, note) for f, v in cells] or [
             ("kfs row", kid, "", None, note)]
-        res.unplaced.append(f"KFS row{'' if kid is None else f' {kid}'} ({at}): "
-                            f"{_fields(here)}: {fix}")
+        res.unplaced.append(res.t("update.unplaced.kfs-row", kid="" if kid is None else f" {kid}",
+                                  at=at, fields=_fields(here), fix=fix))
         lost += here
     for row in unplaced:
         kind, kid, _, value, note = row
         field = str(kind)[4:]
         if (isinstance(kid, str) and kid in new and kid not in old and field in KFS_HEADS[1:]
                 and value is not None):
-            back = place(kid, field, value, "Unplaced data", f"KFS {kid} is in the plan now")
+            back = place(kid, field, value, res.t("update.kfs.from-unplaced"),
+                         res.t("update.note.kfs-now", kid=kid))
             if back is not None:
                 lost.append(back)
         elif not (kind == "kfs row" and isinstance(kid, str) and kid in new and kid not in old):

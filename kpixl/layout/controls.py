@@ -32,6 +32,7 @@ from kpixl.layout.contract import XLWINGS_CONF
 from kpixl.layout.core import Cell, CellRef, Sheet, WorkbookLayout
 from kpixl.layout.labels import sheet_name
 from kpixl.layout.styles import build_styles
+from kpixl.messages import msg
 from kpixl.model import Plan
 
 __all__ = [
@@ -64,24 +65,6 @@ MACRO = "SampleCall"  # the macro of xlwings' quickstart VBA project: import <bo
 CONF_SHEET = XLWINGS_CONF
 UDF_MODULE = "kpixl.xl.functions"
 
-_TEXT = {
-    "en": {"title": "Actions (xlwings)", "action": "Action", "csv": "CSV file (import)",
-           "reason": "Reason (target history)", "result": "Last result", "run": "Run",
-           "help_classic": "Choose an action, then click Run. Needs Python with kpixl and the "
-                           "xlwings add-in (see docs/xlwings.md); keep {py} beside this file.",
-           "help_lite": "Choose an action, then click Run. Needs the xlwings Lite add-in with "
-                        "the main.py and requirements.txt below; the first line of "
-                        "requirements.txt must be the address of a kpixl wheel (see "
-                        "docs/xlwings.md)."},
-    "ja": {"title": "操作（xlwings）", "action": "操作", "csv": "CSVファイル（取込）",
-           "reason": "理由（目標履歴）", "result": "前回の結果", "run": "実行",
-           "help_classic": "操作を選んで「実行」を押します。kpixl入りのPythonとxlwingsアドインが"
-                           "必要です（docs/xlwings.md）。"
-                           "{py} をこのファイルと同じフォルダに置いてください。",
-           "help_lite": "操作を選んで「実行」を押します。xlwings Liteアドインに下の main.py と "
-                        "requirements.txt を貼り付けてください。requirements.txt の1行目は"
-                        "kpixlのwheelのアドレスにします（docs/xlwings.md）。"},
-}
 
 _RESULT_STYLE = "xl_result"
 SMART_FIRST_ROW = 3  # 0-based: the SMART sheet's title, a blank row, the header
@@ -126,7 +109,8 @@ def add_controls(layout: WorkbookLayout, plan: Plan, mode: str, *, companion: st
     if mode not in ("classic", "lite"):
         raise ValueError(f"mode must be classic or lite, got {mode!r}")
     locale = plan.locale
-    t = _TEXT["ja" if locale == "ja" else "en"]
+    t = {k: msg(f"panel.{k}", locale) for k in ("title", "action", "csv", "reason", "result",
+                                                  "run", "help_lite")}
     guide = _guide(layout, locale)
     c0 = max((c for (_, c) in guide.cells), default=0) + 2
     lab, val = c0, c0 + 1
@@ -148,7 +132,7 @@ def add_controls(layout: WorkbookLayout, plan: Plan, mode: str, *, companion: st
         guide.buttons.append({"row": cell.row, "col": cell.col, "macro": MACRO,
                               "caption": t["run"], **size})
         shape = None
-        help_text = t["help_classic"].format(py=companion or "<workbook>.py")
+        help_text = msg("panel.help_classic", locale, py=companion or "<workbook>.py")
     else:
         guide.textboxes.append({
             "row": cell.row, "col": cell.col, "text": t["run"], **size,

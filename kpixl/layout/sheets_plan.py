@@ -9,33 +9,41 @@ import unicodedata
 from kpixl.engine.compute import confidence_counts, funnel_links, rate_value
 from kpixl.layout.context import Context
 from kpixl.layout.core import Sheet
-from kpixl.layout.labels import GUIDE_TEXT, funnel_title, sheet_name
+from kpixl.layout.labels import funnel_title, sheet_name
 from kpixl.layout.styles import link_numfmt, unit_label
+from kpixl.messages import msg
 from kpixl.model import expr as ex
+
+# the Guide sheet describes these sheets, in this order, and its method in these lines (the
+# catalogue's ``guide.sheet.<key>`` and ``guide.method.<n>``)
+GUIDE_SHEETS = ("inputs", "tree", "funnel", "monthly", "tracking", "dashboard", "smart", "kfs",
+                "pdca")
+GUIDE_METHOD_LINES = 4
 
 
 def guide(ctx: Context) -> Sheet:
     s = ctx.sheet("guide")
-    text = GUIDE_TEXT[ctx.locale]
+    loc = ctx.locale
+    intro, inputs = msg("guide.intro", loc), msg("guide.inputs", loc)
     s.widths = {0: 2, 1: 24, 2: 90}
     s.put(0, 1, ctx.plan.title, "title")
-    s.put(1, 1, text["intro"], "wrap")
+    s.put(1, 1, intro, "wrap")
     s.merges.append((1, 1, 1, 2))
-    s.heights[1] = wrapped_height(str(text["intro"]), 24 + 90)
+    s.heights[1] = wrapped_height(intro, 24 + 90)
     s.put(3, 1, ctx.t("input_cell"), "input")
-    s.put(3, 2, text["inputs"], "wrap")
-    s.heights[3] = wrapped_height(str(text["inputs"]), 90)
+    s.put(3, 2, inputs, "wrap")
+    s.heights[3] = wrapped_height(inputs, 90)
     row = 5
     s.put(row, 1, ctx.t("guide_sheets"), "section")
     row += 1
-    sheets: dict[str, str] = text["sheets"]  # type: ignore[assignment]
-    for key, desc in sheets.items():
-        s.put(row, 1, sheet_name(key, ctx.locale), "label")
-        s.put(row, 2, desc, "cell")
+    for key in GUIDE_SHEETS:
+        s.put(row, 1, sheet_name(key, loc), "label")
+        s.put(row, 2, msg(f"guide.sheet.{key}", loc), "cell")
         row += 1
     row += 1
     s.put(row, 1, ctx.t("guide_method"), "section")
-    for line in text["method"]:
+    for n in range(1, GUIDE_METHOD_LINES + 1):
+        line = msg(f"guide.method.{n}", loc)
         row += 1
         s.put(row, 2, line, "wrap")
         s.heights[row] = wrapped_height(line, 90)

@@ -30,6 +30,7 @@ from kpixl._version import __version__
 from kpixl.errors import KpixlError
 from kpixl.layout.controls import MACRO, RunButton, add_controls, add_xlwings_conf
 from kpixl.layout.core import WorkbookLayout
+from kpixl.messages import msg
 from kpixl.model import Plan
 
 __all__ = ["COMPANION_MARK", "WHEEL_ENV", "WHEEL_PLACEHOLDER", "Prepared",
@@ -59,7 +60,7 @@ def _suggest(stem: str) -> str:
     return f"kpi_{s}" if s[0].isdigit() or keyword.iskeyword(s) else s
 
 
-def check_target(target: Path, mode: str) -> None:
+def check_target(target: Path, mode: str, locale: str = "en") -> None:
     """Refuse what cannot work, before anything is written.
 
     ``classic``: xlwings' macro runs ``import <workbook name>``, so the name must be a Python
@@ -70,20 +71,18 @@ def check_target(target: Path, mode: str) -> None:
     from kpixl.xl.assets import require_xlwings
 
     if mode not in MODES:
-        raise KpixlError(f"--xlwings must be none, lite or classic, got {mode!r}")
+        raise KpixlError(msg("xl.mode", locale, mode=repr(mode)))
     if mode == "none":
         return
     require_xlwings()
     if mode != "classic":
         return
     stem = target.stem
-    hint = f"; use e.g. {target.with_name(_suggest(stem) + '.xlsm').name}"
+    hint = msg("xl.hint-name", locale, name=target.with_name(_suggest(stem) + ".xlsm").name)
     if target.suffix.lower() != ".xlsm":
-        raise KpixlError(f"{target}: a classic xlwings workbook must be an .xlsm file (it "
-                         "holds macros)")
+        raise KpixlError(f"{target}: " + msg("xl.classic-suffix", locale))
     if not stem.isidentifier() or not stem.isascii() or keyword.iskeyword(stem):
-        raise KpixlError(f"{target}: xlwings' button runs `import {stem}`, so the name must be "
-                         f"a valid Python module name (ASCII letters, digits, _){hint}")
+        raise KpixlError(f"{target}: " + msg("xl.module-name", locale, stem=stem, hint=hint))
     companion = target.with_suffix(".py")
     spec = importlib.util.find_spec(stem) if stem not in sys.modules else None
     shadowed = stem in sys.stdlib_module_names or stem in ("kpixl", "xlwings") or (
@@ -91,13 +90,11 @@ def check_target(target: Path, mode: str) -> None:
         and Path(spec.origin) != companion)
     if shadowed or stem in sys.modules:
         other = target.with_name(f"{_suggest(stem)}_plan.xlsm").name
-        raise KpixlError(f"{target}: `import {stem}` would load Python's or another package's "
-                         f"module {stem!r}, not this workbook's; use e.g. {other}")
+        raise KpixlError(f"{target}: " + msg("xl.module-taken", locale, stem=stem,
+                                             module=repr(stem), other=other))
     if companion.exists() and COMPANION_MARK not in companion.read_text("utf-8",
                                                                         errors="replace"):
-        raise KpixlError(f"{companion}: exists and was not written by kpixl; the workbook's "
-                         "button needs this name for its Python module: move the file away or "
-                         "name the workbook differently")
+        raise KpixlError(f"{companion}: " + msg("xl.companion-taken", locale))
 
 
 def companion_py(stem: str) -> str:
@@ -154,7 +151,7 @@ def lite_requirements(wheel: str | None = None) -> str:
     return "\n".join([url, *_runtime_dependencies()]) + "\n"
 
 
-def check_lite_requirements(text: str) -> None:
+def check_lite_requirements(text: str, locale: str = "en") -> None:
     """Refuse a requirements.txt that Lite could not install, before anything is written: each
     line is either the https address of a kpixl wheel of this version (``kpixl-<version>-py3-
     none-any.whl``) or a package installed here from an index (kpixl's dependencies); never
@@ -167,26 +164,23 @@ def check_lite_requirements(text: str) -> None:
         if "://" in req:
             m = _WHEEL.match(req)
             if m is None:
-                raise KpixlError(f"{where}: {WHEEL_ENV} must be the https:// address of a kpixl "
-                                 f"wheel, ending in /kpixl-{__version__}-py3-none-any.whl "
-                                 "(build it with `pip wheel --no-deps .`)")
+                raise KpixlError(f"{where}: " + msg("xl.wheel-address", locale, env=WHEEL_ENV,
+                                                    version=__version__))
             if m.group("version") != __version__:
-                raise KpixlError(f"{where}: the wheel is kpixl {m.group('version')}, this is "
-                                 f"kpixl {__version__}; point {WHEEL_ENV} at a "
-                                 f"kpixl-{__version__} wheel")
+                raise KpixlError(f"{where}: " + msg("xl.wheel-version", locale,
+                                                    got=m.group("version"), version=__version__,
+                                                    env=WHEEL_ENV))
             continue
         name = re.split(r"[<>=!~ \[;]", req, maxsplit=1)[0]
         if name.lower().replace("_", "-") == "kpixl":
-            raise KpixlError(f"{where}: kpixl is not on PyPI; name the address of a kpixl "
-                             f"wheel instead (set {WHEEL_ENV})")
+            raise KpixlError(f"{where}: " + msg("xl.wheel-pypi", locale, env=WHEEL_ENV))
         from importlib.metadata import PackageNotFoundError, version
 
         try:
             version(name)
         except PackageNotFoundError:
-            raise KpixlError(f"{where}: {name} cannot be resolved (not installed here, so "
-                             "not known to come from an index); install it or remove "
-                             "it") from None
+            raise KpixlError(f"{where}: " + msg("xl.requirement-unknown", locale, name=name)
+                             ) from None
 
 
 def lite_main_py(button: RunButton) -> str:
@@ -218,14 +212,14 @@ def prepare(layout: WorkbookLayout, plan: Plan, mode: str, target: Path) -> Prep
 
         vba = vba_project()
         if MACRO not in procedures(vba):
-            raise KpixlError(f"xlwings {xlwings_version()}: its quickstart VBA project has no "
-                             f"{MACRO} macro; kpixl {__version__} cannot make the Run button")
+            raise KpixlError(f"xlwings {xlwings_version()}: " + msg(
+                "xl.no-macro", plan.locale, macro=MACRO, version=__version__))
         button = add_controls(layout, plan, "classic", companion=target.with_suffix(".py").name)
         add_xlwings_conf(layout)
         return Prepared(vba_project=vba, button=button,
                         files={target.with_suffix(".py"): companion_py(target.stem)})
     requirements = lite_requirements()
-    check_lite_requirements(requirements)
+    check_lite_requirements(requirements, plan.locale)
     button = add_controls(layout, plan, "lite", main_py=lite_main_py,
                           requirements=requirements)
     return Prepared(button=button)

@@ -31,6 +31,7 @@ import zipfile
 from pathlib import Path
 
 from kpixl.errors import KpixlError
+from kpixl.messages import msg
 
 __all__ = ["INSTALL_HINT", "procedures", "require_xlwings", "vba_modules",
            "vba_project", "xlwings_dir", "xlwings_version"]
@@ -74,8 +75,8 @@ def vba_project(*, standalone: bool = False) -> bytes:
         with zipfile.ZipFile(path) as z:
             return z.read("xl/vbaProject.bin")
     except (OSError, KeyError, zipfile.BadZipFile) as e:
-        raise KpixlError(f"{path}: cannot read xlwings' VBA project ({e}); reinstall xlwings "
-                         f"{xlwings_version()}") from None
+        raise KpixlError(f"{path}: " + msg("xl.vba-unreadable", "en", reason=e,
+                                           version=xlwings_version())) from None
 
 
 # -- reading a VBA project (MS-CFB, MS-OVBA) ------------------------------------------------------

@@ -41,6 +41,7 @@ from kpixl.layout.contract import PDCA_COLUMNS, TABLE_TOP
 from kpixl.layout.contract import TARGET_HISTORY as HISTORY  # carried by kpixl update
 from kpixl.layout.controls import ACTIONS, NAMES, SMART_FIRST_ROW, SMART_MARKS, action_key
 from kpixl.layout.labels import label, sheet_name
+from kpixl.messages import msg
 from kpixl.xl.book import BookLike, Grid, XlwingsBook, cells_of
 from kpixl.xl.importing import import_actuals
 from kpixl.xl.state import State, is_number, read_state
@@ -60,56 +61,10 @@ _HEAD = {
                  ("バージョン", "日付", "理由", "KPI", "名称", "合計")),
 }
 
-_MSG = {
-    "en": {
-        "all_closed": "Nothing to re-plan: every month is closed (as-of month {asof}).",
-        "replanned": "Re-planned {first}..{last}: {n} target(s) changed; see {sheet}.",
-        "unchanged": "Re-plan {first}..{last}: the targets already reach the goals; nothing "
-                     "changed.",
-        "kept_formula": " Kept {n} override cell(s) holding a formula.",
-        "kept_text": " Kept {n} override cell(s) holding text.",
-        "kept_unknown": " Kept {n} override cell(s) entered by hand (this engine cannot tell "
-                        "values from formulas).",
-        "reason": "Catch-up after {month}",
-        "snapshot": "Saved version {v} ({n} KPIs) to {sheet}.",
-        "no_review": "Nothing to review yet: no month is closed.",
-        "reviewed": "Wrote the PDCA review of {month} on row {row} of {sheet}.",
-        "already": "The PDCA review of {month} is already on row {row} of {sheet}.",
-        "off": "Off track", "risk": "At risk", "none_off": "All KPIs on track",
-        "cause": "{name} ({id}): {share} of the gap {gap} {unit}",
-        "no_gap": "No gap to explain (KGI on plan)",
-        "no_cause": "Gap not attributable (missing actuals or targets)",
-        "smart": "SMART checks refreshed: {n} warning(s).",
-        "unknown": "Choose an action in the dropdown first (got {got!r}).",
-        "error": "Error: {msg}",
-    },
-    "ja": {
-        "all_closed": "再計画する月がありません（締め月数 {asof}）。",
-        "replanned": "{first}〜{last} を再計画しました：{n} 件の目標を変更（{sheet}に記録）。",
-        "unchanged": "{first}〜{last} の再計画：現在の目標で達成できるため変更はありません。",
-        "kept_formula": " 数式の入った上書きセル {n} 件はそのままにしました。",
-        "kept_text": " 文字の入った上書きセル {n} 件はそのままにしました。",
-        "kept_unknown": " 手入力の上書きセル {n} 件はそのままにしました（この環境では数式と値を"
-                        "区別できません）。",
-        "reason": "{month}締め後の挽回",
-        "snapshot": "バージョン {v}（{n} KPI）を{sheet}に保存しました。",
-        "no_review": "締めた月がないため振り返りはまだできません。",
-        "reviewed": "{month}のPDCA振り返りを{sheet}の {row} 行目に記入しました。",
-        "already": "{month}のPDCA振り返りは{sheet}の {row} 行目に記入済みです。",
-        "off": "未達", "risk": "注意", "none_off": "全KPI順調",
-        "cause": "{name}（{id}）：差異 {gap} {unit} のうち {share}",
-        "no_gap": "差異なし（KGIは計画どおり）",
-        "no_cause": "差異を分解できません（実績または目標が不足）",
-        "smart": "SMARTチェックを更新しました：警告 {n} 件。",
-        "unknown": "先にドロップダウンで操作を選んでください（{got!r}）。",
-        "error": "エラー：{msg}",
-    },
-}
-
 
 def _t(st_or_locale: State | str, key: str, **fmt: Any) -> str:
     locale = st_or_locale if isinstance(st_or_locale, str) else st_or_locale.plan.locale
-    return _MSG["ja" if locale == "ja" else "en"][key].format(**fmt)
+    return msg(f"xl.{key}", locale, **fmt)
 
 
 def _fmt(v: float) -> str:
@@ -277,7 +232,7 @@ def review(book: BookLike, *, today: dt.date | None = None) -> str:
     month = st.labels[a - 1]
     sheet = sheet_name("pdca", plan.locale)
     if sheet not in book.sheet_names():
-        raise WorkbookError(f"the {sheet} sheet is missing; the workbook was altered")
+        raise WorkbookError(msg("xl.sheet-missing", plan.locale, sheet=sheet))
     grid = book.read(sheet)
     finding, cause = _finding(st), _cause(st)
     first_free = None

@@ -24,6 +24,7 @@ from kpixl.engine.compute import NodeSchedule, Tracking, schedule, track
 from kpixl.engine.solve import Solution, solve
 from kpixl.errors import WorkbookError
 from kpixl.layout.contract import META_SHEET
+from kpixl.messages import msg
 from kpixl.model import Plan
 from kpixl.xl.book import BookLike, cells_of
 from kpixl.xlsx.readback import Cells, Got, is_number, read_entries, read_meta, read_plan
@@ -90,8 +91,7 @@ class State:
         try:
             sheet, r0, c0, r1, c1 = cells_of(self.book, name)
         except KeyError:
-            raise WorkbookError(f"defined name {name} is missing; the workbook was "
-                                "altered") from None
+            raise WorkbookError(msg("xl.name-missing", "en", name=name)) from None
         return sheet, [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
 
 

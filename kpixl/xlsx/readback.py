@@ -46,6 +46,7 @@ from kpixl.layout.contract import (
     input_label_id,
     parse_range,
 )
+from kpixl.messages import msg
 from kpixl.model import Plan
 
 __all__ = [
@@ -64,8 +65,8 @@ __all__ = [
 ]
 
 Num = float | None
-ALTERED = ("the workbook was altered (undo the change, or rebuild it from the plan with "
-           "`kpixl build --force`, which drops what was entered)")
+EN = "en"  # read before the workbook's plan is known (cli.md: English then)
+ALTERED = msg("wb.altered", EN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,7 @@ def read_meta(src: CellSource, where: Path) -> Meta:
     """Read and check ``_kpixl``: format version, chunk count and SHA-256 of the plan JSON, and
     each ``input:`` row's JSON. Raises WorkbookError naming the damage and the fix."""
     if META_SHEET not in src.sheet_names():
-        raise WorkbookError(f"{where}: is not a kpixl workbook (no hidden {META_SHEET} sheet)")
+        raise WorkbookError(f"{where}: " + msg("wb.not-kpixl", EN, sheet=META_SHEET))
     cells = src.cells(META_SHEET)
     rows: dict[str, Any] = {}
     located: dict[str, str] = {}
@@ -154,26 +155,26 @@ def read_meta(src: CellSource, where: Path) -> Meta:
             rows[key] = value
             if key.startswith(INPUT_KEY) and isinstance(at, str):
                 located[key[len(INPUT_KEY):]] = at
-    altered = f"{where}: the {META_SHEET} sheet was altered ({{}}); rebuild with `kpixl build`"
+    altered = f"{where}: " + msg("wb.meta-altered", EN, sheet=META_SHEET, what="{}")
     try:
         version = int(rows.get("format_version"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise WorkbookError(altered.format("no format_version")) from None
+        raise WorkbookError(altered.format(msg("wb.meta.no-version", EN))) from None
     if version != FORMAT_VERSION:
-        raise WorkbookError(f"{where}: workbook format {version} is not supported by this kpixl "
-                            f"(reads format {FORMAT_VERSION}); upgrade kpixl")
+        raise WorkbookError(f"{where}: " + msg("wb.format", EN, version=version,
+                                               supported=FORMAT_VERSION))
     text = "".join(chunks)
     if str(rows.get("plan_json_chunks")) != str(len(chunks)) or not text:
-        raise WorkbookError(altered.format("plan_json rows missing"))
+        raise WorkbookError(altered.format(msg("wb.meta.no-plan", EN)))
     if hashlib.sha256(text.encode("utf-8")).hexdigest() != rows.get("plan_sha256"):
-        raise WorkbookError(altered.format("plan_sha256 does not match the plan"))
+        raise WorkbookError(altered.format(msg("wb.meta.sha", EN)))
     recorded: dict[str, Any] = {}
     for key, value in rows.items():
         if key.startswith(INPUT_KEY):
             try:
                 recorded[key[len(INPUT_KEY):]] = json.loads(str(value))
             except ValueError:
-                raise WorkbookError(altered.format(f"{key} is not JSON")) from None
+                raise WorkbookError(altered.format(msg("wb.meta.not-json", EN, row=key))) from None
     return Meta(plan_json=text, kpixl_version=str(rows.get("kpixl_version", "")),
                 recorded=recorded, located=located)
 
@@ -192,7 +193,8 @@ def read_plan(where: Path, text: str) -> Plan:
         return loads(text, source=f"{where.name}[{META_SHEET}]")
     except KpixlError as exc:
         first = str(exc).splitlines()[0]
-        raise WorkbookError(f"{where}: the plan in {META_SHEET} is invalid ({first})") from None
+        raise WorkbookError(f"{where}: " + msg("wb.plan-invalid", EN, sheet=META_SHEET,
+                                               first=first)) from None
 
 
 # -- inputs, actuals, overrides -------------------------------------------------------------------
@@ -210,8 +212,8 @@ class Entries:
 class _Reading:
     """The cells needed, asked of the source once per sheet, and the warnings about them."""
 
-    def __init__(self, src: CellSource, where: Path) -> None:
-        self.src, self.where = src, where
+    def __init__(self, src: CellSource, where: Path, locale: str = EN) -> None:
+        self.src, self.where, self.locale = src, where, locale  # the warnings' language
         self.sheets = set(src.sheet_names())
         self.warnings: list[str] = []
         self.wanted: dict[str, set[int]] = {}
@@ -222,21 +224,23 @@ class _Reading:
         """(sheet, row, col) of each cell of a defined name, and note its rows as wanted."""
         ref = self.src.ref(name)
         if ref is None:
-            raise WorkbookError(f"{self.where}: defined name {name} is missing; {ALTERED}")
+            raise WorkbookError(f"{self.where}: " + msg("wb.name-missing", EN, name=name,
+                                                        altered=ALTERED))
         return self.cells_at(ref, f"defined name {name}")
 
     def cells_at(self, ref: str, what: str) -> list[tuple[str, int, int]]:
         try:
             sheet, r0, c0, r1, c1 = parse_range(ref)
         except ValueError:
-            raise WorkbookError(f"{self.where}: {what} refers to {ref!r}, not a range; "
-                                f"{ALTERED}") from None
+            raise WorkbookError(f"{self.where}: " + msg("wb.not-range", EN, what=what,
+                                                        ref=repr(ref), altered=ALTERED)
+                                ) from None
         if sheet not in self.sheets:
-            raise WorkbookError(f"{self.where}: sheet {sheet!r} is missing (it holds kpixl's "
-                                "cells); was it renamed or deleted?")
+            raise WorkbookError(f"{self.where}: " + msg("wb.sheet-missing", EN,
+                                                        sheet=repr(sheet)))
         if (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
-            raise WorkbookError(f"{self.where}: {what} refers to {ref!r}, far more cells than "
-                                f"kpixl writes; {ALTERED}")
+            raise WorkbookError(f"{self.where}: " + msg("wb.range-large", EN, what=what,
+                                                        ref=repr(ref), altered=ALTERED))
         self.wanted.setdefault(sheet, set()).update(range(r0, r1 + 1))
         lo, hi = self.cols.get(sheet, (c0, c1))
         self.cols[sheet] = (min(lo, c0, max(c0 - 1, 0)), max(hi, c1))  # and a label left of it
@@ -256,16 +260,17 @@ class _Reading:
         got = self.at(*at)
         v = None if got is None else got.value
         if got is not None and got.formula is not None:
-            kind = "a formula"
+            kind = msg("wb.kind.formula", self.locale)
         elif v is None or (isinstance(v, str) and v.strip() == ""):
             return True, None
         elif is_number(v):
             return True, float(v)
         else:
-            kind = f"text {v!r}" if isinstance(v, str) else f"{type(v).__name__} {v!r}"
+            kind = msg("wb.kind.text", self.locale, text=repr(v)) if isinstance(v, str) else \
+                f"{type(v).__name__} {v!r}"
         sheet, r, c = at
-        self.warnings.append(f"{self.where.name}: '{sheet}'!{coordinate(r, c)}: {what}: {kind} "
-                             "is not a number; ignored")
+        self.warnings.append(f"{self.where.name}: '{sheet}'!{coordinate(r, c)}: {what}: " + msg(
+            "wb.warn.not-number", self.locale, kind=kind))
         return False, None
 
 
@@ -280,7 +285,7 @@ def _moved(src: CellSource, sheet: str, col: int, ident: str) -> tuple[str, int,
 
 def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entries:
     """Inputs now, actuals and overrides, read from the cells the names and ``_kpixl`` give."""
-    rd = _Reading(src, where)
+    rd = _Reading(src, where, plan.locale)
     recorded = meta.recorded
     named = {k: rd.ranges(k)[0] for k in recorded if k.startswith("in_") and "[" not in k}
     season = rd.ranges("in_seasonality") if any(k.startswith("in_seasonality[")
@@ -300,8 +305,8 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
         elif key.startswith("in_seasonality["):
             m = int(key[len("in_seasonality["):-1])
             if m > len(season):
-                raise WorkbookError(f"{where}: in_seasonality is shorter than the plan; "
-                                    f"{ALTERED}")
+                raise WorkbookError(f"{where}: " + msg("wb.season-short", EN,
+                                                       altered=ALTERED))
             at = season[m - 1]
         elif key in located:
             at = located[key]
@@ -311,17 +316,16 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
             if not text.rstrip().endswith(f"({input_label_id(key)})"):
                 moved = _moved(src, sheet, c, input_label_id(key))  # rows inserted above it
                 if moved is None:
-                    rd.warnings.append(f"{where.name}: {key}: the cell moved (its label was "
-                                       "not found where built); the value as built is used")
+                    rd.warnings.append(f"{where.name}: {key}: " + msg("wb.warn.moved",
+                                                                      plan.locale))
                     current[key] = was
                     continue
                 at = moved
                 rd.got.setdefault(sheet, {}).update(src.cells(sheet, [at[1]], cols=(c, c)))
         else:
             if key.startswith(("split:", "baseline:")):  # built before the cell was recorded
-                rd.warnings.append(f"{where.name}: {key}: the {META_SHEET} sheet does not "
-                                   "name its cell (built by an older kpixl); the value as "
-                                   "built is used (`kpixl update` records it)")
+                rd.warnings.append(f"{where.name}: {key}: " + msg(
+                    "wb.warn.unnamed", plan.locale, sheet=META_SHEET))
             current[key] = was
             continue
         raw = rd.at(*at)
@@ -336,8 +340,8 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
         ok, value = rd.number(at, key)
         if key == "in_asof" and value is not None:
             if value != int(value) or not 0 <= value <= plan.months:
-                rd.warnings.append(f"{where.name}: in_asof: {value:g} is not a whole number "
-                                   f"within 0..{plan.months}; ignored")
+                rd.warnings.append(f"{where.name}: " + msg(
+                    "wb.warn.asof", plan.locale, value=f"{value:g}", months=plan.months))
                 ok, value = False, None
             else:
                 value = int(value)
@@ -347,10 +351,14 @@ def read_entries(src: CellSource, where: Path, plan: Plan, meta: Meta) -> Entrie
     unreadable: set[str] = set()
     for (prefix, node), cells in rows.items():
         if len(cells) != plan.months:
-            raise WorkbookError(f"{where}: {prefix}{node} has {len(cells)} cells, the plan "
-                                f"{plan.months} months; {ALTERED}")
-        what = "actual" if prefix == ACTUAL else "override"
-        read = [rd.number(at, f"{what} {node} {labels[m]}") for m, at in enumerate(cells)]
+            raise WorkbookError(f"{where}: " + msg(
+                "wb.row-cells", plan.locale, cells=len(cells), name=msg(
+                    "entered.actuals" if prefix == ACTUAL else "entered.overrides", plan.locale,
+                    name=plan.nodes[node].name if node in plan.nodes else node),
+                months=plan.months, altered=msg("wb.altered", plan.locale)))
+        what = msg("entered.actuals" if prefix == ACTUAL else "entered.overrides", plan.locale,
+                   name=plan.nodes[node].name if node in plan.nodes else node)
+        read = [rd.number(at, f"{what} {labels[m]}") for m, at in enumerate(cells)]
         out[prefix][node] = tuple(v for _, v in read)
         if not all(ok for ok, _ in read):
             unreadable.add(f"{prefix}{node}")

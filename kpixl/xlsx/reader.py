@@ -38,6 +38,7 @@ from kpixl.layout.contract import (
     XLWINGS_CONF,
     sheet_name,
 )
+from kpixl.messages import msg
 from kpixl.model import Plan
 from kpixl.xlsx import readtables as rt
 from kpixl.xlsx.readback import (
@@ -50,6 +51,8 @@ from kpixl.xlsx.readback import (
 )
 from kpixl.xlsx.readtables import MAX_TABLE_CELLS, Table
 from kpixl.xlsx.sheetxml import XmlSource
+
+EN = "en"  # the file cannot be read: its plan's locale is not known yet (cli.md)
 
 __all__ = ["MAX_TABLE_CELLS", "MAX_UNCOMPRESSED", "Table", "WorkbookData", "check_zip",
            "entered_data", "excel_date", "parse_range", "read_workbook", "same_value"]
@@ -114,29 +117,29 @@ def check_zip(path: Path) -> bytes | None:
         st = path.stat()
         size = st.st_size
         if not stat.S_ISREG(st.st_mode):  # a FIFO would hang, /dev/zero never end (issue 17)
-            what = "a folder" if stat.S_ISDIR(st.st_mode) else "a pipe, device or socket"
-            raise WorkbookError(f"{path}: is {what}, not a workbook file")
+            what = msg("wb.what.folder" if stat.S_ISDIR(st.st_mode) else "wb.what.device", EN)
+            raise WorkbookError(f"{path}: " + msg("wb.not-a-file", EN, what=what))
     except FileNotFoundError:
-        raise WorkbookError(f"{path}: no such file") from None
+        raise WorkbookError(f"{path}: " + msg("wb.missing", EN)) from None
     except OSError as exc:
-        raise WorkbookError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise WorkbookError(f"{path}: " + msg("wb.unreadable", EN, reason=exc.strerror)
+                            ) from None
     if size > MAX_FILE_BYTES:
-        raise WorkbookError(f"{path}: is {size // 2**20} MB; a kpixl workbook is far smaller "
-                            f"(limit {MAX_FILE_BYTES // 2**20} MB)")
+        raise WorkbookError(f"{path}: " + msg("wb.too-large", EN, mb=size // 2**20,
+                                              limit=MAX_FILE_BYTES // 2**20))
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             total = sum(i.file_size for i in infos)
             if len(infos) > MAX_MEMBERS or total > MAX_UNCOMPRESSED:
-                raise WorkbookError(f"{path}: would unpack to {total // 2**20} MB in "
-                                    f"{len(infos)} parts; refusing it (a zip bomb?)")
+                raise WorkbookError(f"{path}: " + msg("wb.zip-bomb", EN, mb=total // 2**20,
+                                                      parts=len(infos)))
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
-                raise WorkbookError(f"{path}: is not an Excel workbook (.xlsx/.xlsm)")
+                raise WorkbookError(f"{path}: " + msg("wb.not-excel", EN))
             return zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in names else None
     except (zipfile.BadZipFile, OSError, EOFError):
-        raise WorkbookError(f"{path}: is not an Excel workbook (.xlsx/.xlsm): not a zip "
-                            "file") from None
+        raise WorkbookError(f"{path}: " + msg("wb.not-zip", EN)) from None
 
 
 def read_workbook(path: str | Path, *, extras: bool = True) -> WorkbookData:
@@ -167,8 +170,8 @@ def _read(src: XmlSource, path: Path, vba: bytes | None, extras: bool) -> Workbo
     kfs_sheet = table_sheet(KFS_TABLE, sheet_name("kfs", plan.locale))
     for sheet in (pdca_sheet, kfs_sheet):
         if sheet not in sheets and (sheet == pdca_sheet or plan.kfs):
-            raise WorkbookError(f"{path}: sheet {sheet!r} is missing (it holds kpixl's "
-                                "cells); was it renamed or deleted?")
+            raise WorkbookError(f"{path}: " + msg("wb.sheet-missing", plan.locale,
+                                                  sheet=repr(sheet)))
     pdca = rt.pdca(path, pdca_sheet, src.cells(pdca_sheet, top=TABLE_TOP))
     kfs, kfs_added = ({}, ()) if kfs_sheet not in sheets else rt.kfs(
         path, kfs_sheet, src.cells(kfs_sheet, top=TABLE_TOP), plan)
@@ -236,8 +239,7 @@ def entered_data(path: Path) -> list[str]:
     try:
         data = read_workbook(path, extras=False)
     except WorkbookError as exc:
-        raise WorkbookError(f"{exc}; refusing to replace it (move it away or choose another "
-                            "output)") from None
+        raise WorkbookError(f"{exc}; " + msg("entered.stranger", EN)) from None
     found = [f"{p}{k}" for p, rows in ((ACTUAL, data.actuals), (OVERRIDE, data.overrides))
              for k, row in rows.items()
              if any(v is not None for v in row) or f"{p}{k}" in data.unreadable]

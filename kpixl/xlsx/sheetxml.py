@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from kpixl.errors import WorkbookError
+from kpixl.messages import msg
 from kpixl.xlsx.readback import Cells, Got, col_index
 
 __all__ = ["BLOCK", "MAX_STRINGS", "XmlSource", "from_serial"]
@@ -111,8 +112,8 @@ class XmlSource:
     # -- the small parts, through defusedxml ------------------------------------------------------
     def _bad(self, exc: BaseException) -> WorkbookError:
         first = (str(exc).strip().splitlines() or [""])[0]
-        return WorkbookError(f"{self.path}: is not a readable workbook ({type(exc).__name__}: "
-                             f"{first})")
+        return WorkbookError(f"{self.path}: " + msg("wb.unreadable-xml", "en",
+                                                    reason=f"{type(exc).__name__}: {first}"))
 
     def _xml(self, member: str) -> Any:
         from defusedxml.ElementTree import fromstring
@@ -120,7 +121,8 @@ class XmlSource:
         try:
             return fromstring(self.zf.read(member), forbid_dtd=True)
         except KeyError:
-            raise WorkbookError(f"{self.path}: is not a readable workbook (no {member})") from None
+            raise WorkbookError(f"{self.path}: " + msg("wb.unreadable-xml", "en",
+                                                       reason=f"no {member}")) from None
         except Exception as exc:  # ParseError, DTDForbidden, EntitiesForbidden, zlib errors
             raise self._bad(exc) from None
 
@@ -173,9 +175,8 @@ class XmlSource:
                     out.append("".join(parts))
                     el.clear()
                     if len(out) > MAX_STRINGS:
-                        raise WorkbookError(f"{self.path}: holds more than {MAX_STRINGS:,} "
-                                            "texts; a kpixl workbook holds far fewer (delete "
-                                            "the sheets pasted into it)")
+                        raise WorkbookError(f"{self.path}: " + msg(
+                            "wb.too-many-texts", "en", limit=f"{MAX_STRINGS:,}"))
         except WorkbookError:
             raise
         except Exception as exc:
@@ -257,8 +258,8 @@ class XmlSource:
             buf = f.read(BLOCK)
             root = _ROOT.search(buf)
             if b"<!DOCTYPE" in buf[:root.start() if root else len(buf)] or root is None:
-                raise WorkbookError(f"{self.path}: is not a readable workbook (sheet XML "
-                                    f"{part} {'holds a DTD' if root else 'has no worksheet'})")
+                raise WorkbookError(f"{self.path}: " + msg(
+                    "wb.sheet-dtd" if root else "wb.sheet-empty", "en", part=part))
             tag = b"<" + (root.group(1) or b"") + b"row"
             end_tag = b"</" + (root.group(1) or b"") + b"row>"
             row = -1

@@ -140,8 +140,10 @@ def _open(path: Path) -> Any:
         return openpyxl.load_workbook(path)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         first = (str(exc).strip().splitlines() or [""])[0]
-        raise WorkbookError(f"{path}: is not a readable workbook ({type(exc).__name__}: "
-                            f"{first})") from None
+        from kpixl.messages import msg
+
+        raise WorkbookError(f"{path}: " + msg("wb.unreadable-xml", "en",
+                                              reason=f"{type(exc).__name__}: {first}")) from None
 
 
 def typed_cells(path: Path, expected: Mapping[str, Expected], *,
