@@ -17,7 +17,8 @@ import pytest
 
 from kpixl.app.build import build as api_build
 from kpixl.errors import WorkbookError
-from kpixl.xlsx.reader import entered_data, parse_range, read_workbook
+from kpixl.model.loader import load
+from kpixl.xlsx.reader import parse_range, read_workbook
 
 PLANS = Path(__file__).parent / "plans"
 SEED = PLANS / "good" / "seed.yaml"
@@ -173,11 +174,18 @@ def test_openpyxl_parses_through_defusedxml() -> None:
     assert openpyxl.DEFUSEDXML is True
 
 
+def _entered(wb: Path) -> list[str]:
+    from kpixl.app.entered import entered
+
+    return entered(read_workbook(wb))
+
+
 def test_entered_data_still_names_the_rows_a_user_filled(tmp_path: Path) -> None:
     wb = build(SEED, tmp_path / "seed.xlsx")
-    assert entered_data(wb) == []
+    assert _entered(wb) == []
     fill(wb, actuals={("orders", 0): 1})
-    assert entered_data(wb) == ["act_orders"]
+    (got,) = _entered(wb)
+    assert load(SEED).nodes["orders"].name in got
 
 
 # -- LibreOffice re-save --------------------------------------------------------------------------
@@ -201,14 +209,19 @@ def test_entered_data_names_pdca_kfs_inputs_and_unreadable_cells(tmp_path: Path)
     wb = fill(build(FULL, tmp_path / "full.xlsx"), actuals={("deals", 0): "12件"},
               pdca=[(None, "2026-01", "deals", "note")], kfs={"crm": "Done"},
               inputs={"in_win_rate": 0.25})
-    assert entered_data(wb) == ["act_deals", "PDCA", "KFS status", "input in_win_rate"]
+    got = _entered(wb)
+    plan = load(FULL)
+    assert len(got) == 4 and got[1] == "PDCA", got
+    assert plan.nodes["deals"].name in got[0] and plan.nodes["win_rate"].name in got[3]
 
 
 def test_entered_data_refuses_a_stranger_file(tmp_path: Path) -> None:
     plain = tmp_path / "plain.xlsx"
     openpyxl.Workbook().save(plain)
+    from kpixl.app.entered import refuse_entered
+
     with pytest.raises(WorkbookError, match=r"not a kpixl workbook.*refusing to replace it"):
-        entered_data(plain)
+        refuse_entered(plain, force=False)
 
 
 def test_a_renamed_pdca_sheet_is_found_by_its_table(tmp_path: Path) -> None:

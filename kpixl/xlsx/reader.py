@@ -25,11 +25,8 @@ from typing import Any
 
 from kpixl.errors import WorkbookError
 from kpixl.layout.contract import (
-    ACTUAL,
     KFS_TABLE,
     META_SHEET,
-    OVERRIDE,
-    PDCA_COLUMNS,
     PDCA_TABLE,
     SHEETS,
     TABLE_TOP,
@@ -55,7 +52,7 @@ from kpixl.xlsx.sheetxml import XmlSource
 EN = "en"  # the file cannot be read: its plan's locale is not known yet (cli.md)
 
 __all__ = ["MAX_TABLE_CELLS", "MAX_UNCOMPRESSED", "Table", "WorkbookData", "check_zip",
-           "entered_data", "excel_date", "parse_range", "read_workbook", "same_value"]
+           "excel_date", "parse_range", "read_workbook", "same_value"]
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # a 60-month, 400-KPI workbook unpacks to < 100 MB
@@ -229,26 +226,5 @@ def excel_date(v: Any) -> Any:
 
 
 # -- what `kpixl build` checks before replacing a file ------------------------------------------
-def entered_data(path: Path) -> list[str]:
-    """What a user entered in a kpixl workbook, one short description each: ``act_X``/``ovr_X``
-    rows holding anything, ``PDCA`` (rows, or columns added right of the table), ``KFS
-    status``, ``KFS rows`` (rows added to the KFS table), ``input <key>`` changed.
 
-    A file that is not a kpixl workbook is refused: kpixl never replaces a stranger's file.
-    """
-    try:
-        data = read_workbook(path, extras=False)
-    except WorkbookError as exc:
-        raise WorkbookError(f"{exc}; " + msg("entered.stranger", EN)) from None
-    found = [f"{p}{k}" for p, rows in ((ACTUAL, data.actuals), (OVERRIDE, data.overrides))
-             for k, row in rows.items()
-             if any(v is not None for v in row) or f"{p}{k}" in data.unreadable]
-    if data.pdca.rows or len(data.pdca.header) > PDCA_COLUMNS:
-        found.append("PDCA")
-    old = {k.id: k.status or None for k in data.plan.kfs}
-    if any(not same_value(v, old.get(k)) for k, v in data.kfs_status.items()):
-        found.append("KFS status")
-    if data.kfs_added:
-        found.append("KFS rows")
-    found += [f"input {k}" for k in data.changed()]
-    return found
+
