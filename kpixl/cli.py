@@ -258,7 +258,7 @@ def parser() -> argparse.ArgumentParser:
     sp = add("report", cmd_report, t("report"))
     sp.add_argument("workbook")
     sp.add_argument("--format", choices=("text", "markdown", "json", "html"), default="text")
-    sp.add_argument("--asof", type=int, metavar="N", help=t("report.asof"))
+    sp.add_argument("--asof", metavar="N|YYYY-MM", help=t("report.asof"))
     sp = add("pull", cmd_pull, t("pull"))
     sp.add_argument("workbook")
     sp.add_argument("-o", "--output", metavar="PLAN", help=t("pull.output"))

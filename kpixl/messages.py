@@ -298,8 +298,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{why} {value} とマイナスの値が必要になります（マイナスになりうる場合は "
                         "`signed: true` を指定してください）"),
     # -- issue 16: reports (kpixl.app.report, report_text, report_html) ------------------------
-    "report.asof-range": ("--asof must be within 0..{months}, got {got}",
-                          "--asof は 0〜{months} の範囲で指定してください（指定値: {got}）"),
+    "report.asof-range": ("--asof must be within 0..{months} or a month {first}..{last}, got "
+                          "{got}",
+                          "--asof は 0〜{months} か {first}〜{last} の月で指定してください"
+                          "（指定値: {got}）"),
     "report.bad-format": ("--format must be one of {formats}, got {got}",
                           "--format は {formats} のいずれかです（指定値: {got}）"),
     "report.asof": ("As of: {value}", "締め月：{value}"),
@@ -962,8 +964,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "attribution (the cause of a miss)",
                    "ブックを読み取って報告します: KPI ごとの状況、着地見込み、挽回目標、差異の"
                    "要因分解（未達の原因）"),
-    "cli.report.asof": ("closed months (default: the workbook's as-of month)",
-                        "締めた月数（既定: ブックの実績締め月）"),
+    "cli.report.asof": ("closed months, or the last closed month as YYYY-MM (default: the "
+                        "workbook's as-of month)",
+                        "締めた月数、または締めた最終月 YYYY-MM（既定: ブックの実績締め月）"),
     "cli.pull": ("write the plan as the workbook now holds it back to YAML",
                  "ブックが今持っているプランを YAML に書き戻します"),
     "cli.pull.output": ("default: the workbook's stem with .yaml",

@@ -267,7 +267,7 @@ def _norm(text: str) -> str:
 
 
 EXACT = ("getting-started.md", "getting-started.ja.md")
-STAMP = re.compile(r"\d{8}-\d{6}")  # a backup's time stamp: written as … by the update
+STAMP = re.compile(r"\d{8}-\d{6}(?:-\d+)?")  # a backup's time stamp: written as … by the update
 UPDATE = os.environ.get("KPIXL_UPDATE_DOCS") == "1"
 
 

@@ -77,8 +77,19 @@ def test_report_applies_changed_inputs_and_asof(tmp_path: Path) -> None:
     by = {n["id"]: n for n in got["nodes"]}
     assert got["asof"] == 4 and by["deals"]["goal"] == 40  # 12 orders at 0.3
     assert report_data(wb, asof=2)["asof"] == 2
-    with pytest.raises(KpixlError, match=r"--asof は 0〜12 の範囲"):
+    with pytest.raises(KpixlError, match=r"--asof は 0〜12 か 2026-04〜2027-03 の月"):
         report_data(wb, asof=13)
+
+
+def test_asof_may_name_the_last_closed_month(tmp_path: Path) -> None:
+    wb = fill(build(SEED, tmp_path / "seed.xlsx"), actuals={("orders", m): 1 for m in range(6)})
+    start = load(SEED).period
+    exp = {f"{start.year}-{start.month:02d}": 1, "3": 3}
+    for given, count in exp.items():
+        assert report_data(wb, asof=given)["asof"] == count
+    for bad in ("1999-01", "2026-13", "June"):
+        with pytest.raises(KpixlError, match="--asof"):
+            report_data(wb, asof=bad)
 
 
 def test_the_switch_rule_on_the_domain_notes_example() -> None:

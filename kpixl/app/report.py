@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,9 @@ def _problem(plan: Any, p: Any) -> str:
     return f"{p.path}: {p.message}" if p.path else str(p.message)
 
 
-def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[str, Any]:
-    """Everything the report shows, as plain JSON-able data (numbers as numbers)."""
+def report_data(path: str | os.PathLike[str], asof: int | str | None = None) -> dict[str, Any]:
+    """Everything the report shows, as plain JSON-able data (numbers as numbers). ``asof``: the
+    closed months as a count, or the last closed month as ``YYYY-MM`` (cli.md)."""
     from kpixl.app.freeze import recorded_frozen
     from kpixl.app.pull import workbook_plan
     from kpixl.engine import tracking as tr
@@ -95,8 +97,7 @@ def report_data(path: str | os.PathLike[str], asof: int | None = None) -> dict[s
 
     data = read_workbook(Path(path), extras=False)  # no user sheets: a report needs none
     plan = workbook_plan(data)
-    if asof is not None and not 0 <= asof <= plan.months:
-        raise KpixlError(msg("report.asof-range", plan.locale, months=plan.months, got=asof))
+    asof = _asof_count(asof, plan)
     sol = solve(plan)
     sched = schedule(sol, recorded_frozen(data.recorded, plan))
     acts, ovrs = dict(data.actuals), dict(data.overrides)
@@ -186,6 +187,30 @@ def render(d: dict[str, Any], fmt: str = "text") -> str:
     return text(d, md=fmt == "markdown")
 
 
-def report(path: str | os.PathLike[str], fmt: str = "text", asof: int | None = None) -> str:
+def _asof_count(asof: int | str | None, plan: Any) -> int | None:
+    """``--asof`` as a count of closed months: a count 0..n, or a month ``YYYY-MM`` of the plan
+    (its position from the plan's first month); anything else is refused with the range."""
+    if asof is None:
+        return None
+    got: int | None = None
+    if isinstance(asof, int):
+        got = asof
+    else:
+        text = str(asof).strip()
+        month = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+        if text.isdigit():
+            got = int(text)
+        elif month and 1 <= int(month[2]) <= 12:
+            got = ((int(month[1]) - plan.period.year) * 12 + int(month[2]) - plan.period.month
+                   + 1)
+    if got is None or not 0 <= got <= plan.months:
+        labels = plan.period.labels()
+        raise KpixlError(msg("report.asof-range", plan.locale, months=plan.months, got=asof,
+                             first=labels[0], last=labels[-1]))
+    return got
+
+
+def report(path: str | os.PathLike[str], fmt: str = "text",
+           asof: int | str | None = None) -> str:
     """Read a workbook and render its report."""
     return render(report_data(path, asof), fmt)
