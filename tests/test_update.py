@@ -16,13 +16,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_reader import SEED, build, fill
 
+from kpixl.app.entered import entered
 from kpixl.app.report import report_data
 from kpixl.app.update import update
 from kpixl.app.update_text import input_name
 from kpixl.errors import PlanError, WorkbookError
 from kpixl.model.loader import load
 from kpixl.model.plan_dict import plan_to_dict
-from kpixl.xlsx.reader import entered_data, read_workbook
+from kpixl.xlsx.reader import read_workbook
 
 NOW = dt.datetime(2026, 7, 1, 9, 30)
 
@@ -347,7 +348,7 @@ def test_a_pdca_column_with_only_a_header_is_carried(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(wb)
     book[PDCA_SHEET]["J3"] = "Comment"
     book.save(wb)
-    assert entered_data(wb) == ["PDCA"]  # `kpixl build` will not replace it
+    assert entered(read_workbook(wb)) == ["PDCA"]  # `kpixl build` will not replace it
     res = update(SEED, wb)
     got = read_workbook(wb).pdca
     assert got.header[9:] == ("Comment",) and got.rows == ()
@@ -439,7 +440,7 @@ def kfs_ids(path: Path) -> list[Any]:
 def test_kfs_rows_a_user_added_go_to_unplaced_data(tmp_path: Path) -> None:
     wb = add_kfs_rows(build(SEED, tmp_path / "w.xlsx"),
                       {5: CRM_ROW, 6: (None, "勉強会"), 7: ("ma_tool", *[None] * 4, "保留")})
-    assert entered_data(wb) == ["KFS rows"]  # `kpixl build` will not replace it
+    assert entered(read_workbook(wb)) == ["KFS rows"]  # `kpixl build` will not replace it
     res = update(SEED, wb)
     assert unplaced_rows(wb) == [
         ("kfs initiative", "crm", None, "CRM導入", CRM_NOTE),
