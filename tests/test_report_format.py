@@ -66,6 +66,23 @@ def test_axis_steps_are_round_and_exact_in_the_kpis_format(top: float, fmt: str,
     assert top / got <= 6 + 1e-9
 
 
+# A call plan: a multiplier link (calls per lead) and a conversion (win rate).
+CALLS = """kpixl: 1
+title: 架電計画
+locale: ja
+period: {start: 2026-04, months: 12}
+kgi: orders
+kpis:
+  orders: {name: 受注件数, unit: 件, whole: true, target: 12, formula: calls * win_rate}
+  win_rate: {name: 受注率, unit: "%", value: 0.05}
+  calls: {name: 架電数, unit: 件, whole: true, formula: leads * calls_per_lead}
+  calls_per_lead: {name: リードあたり架電数, unit: 回, value: 3}
+  leads: {name: リード数, unit: 件, whole: true}
+funnels:
+  outbound: [leads, calls, orders]
+"""
+
+
 def _three_months(plan_path: Path) -> dict[tuple[str, int], float]:
     """Actuals a user might type: 80%, 105% and 90% of each counted KPI's monthly target."""
     plan = load(plan_path)
@@ -175,20 +192,7 @@ def test_catch_up_tables_have_every_remaining_month(tmp_path: Path) -> None:
 
 def test_funnels_are_titled_by_stage_names_and_multipliers_shown_as_x_n(tmp_path: Path) -> None:
     plan = tmp_path / "calls.yaml"
-    plan.write_text("""kpixl: 1
-title: 架電計画
-locale: ja
-period: {start: 2026-04, months: 12}
-kgi: orders
-kpis:
-  orders: {name: 受注件数, unit: 件, whole: true, target: 12, formula: calls * win_rate}
-  win_rate: {name: 受注率, unit: "%", value: 0.05}
-  calls: {name: 架電数, unit: 件, whole: true, formula: leads * calls_per_lead}
-  calls_per_lead: {name: リードあたり架電数, unit: 回, value: 3}
-  leads: {name: リード数, unit: 件, whole: true}
-funnels:
-  outbound: [leads, calls, orders]
-""", encoding="utf-8")
+    plan.write_text(CALLS, encoding="utf-8")
     d = report_data(build(plan, tmp_path / "calls.xlsx", force=True))
     (f,) = d["funnels"]
     assert f["name"] == "リード数 → 受注件数"

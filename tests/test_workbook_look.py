@@ -20,25 +20,11 @@ from typing import Any
 import openpyxl
 import pytest
 from test_reader import fill
-from test_report_format import TEMPLATES, _shown, _three_months
+from test_report_format import CALLS, TEMPLATES, _shown, _three_months
 
 from kpixl.app.build import build
 
 NS = {"xdr": "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"}
-CALLS = """kpixl: 1
-title: 架電計画
-locale: ja
-period: {start: 2026-04, months: 12}
-kgi: orders
-kpis:
-  orders: {name: 受注件数, unit: 件, whole: true, target: 12, formula: calls * win_rate}
-  win_rate: {name: 受注率, unit: "%", value: 0.05}
-  calls: {name: 架電数, unit: 件, whole: true, formula: leads * calls_per_lead}
-  calls_per_lead: {name: リードあたり架電数, unit: 回, value: 3}
-  leads: {name: リード数, unit: 件, whole: true}
-funnels:
-  outbound: [leads, calls, orders]
-"""
 
 
 def _anchors(xlsx: Path) -> list[tuple[int, int, int, int]]:
