@@ -109,7 +109,8 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
     from kpixl import xl
     from kpixl.layout import build_layout, streamed_sheets, tabs
     from kpixl.layout.styles import build_styles
-    from kpixl.xlsx.writer import WorkbookWriter, atomic_path
+    from kpixl.xlsx.safewrite import safe_write
+    from kpixl.xlsx.writer import WorkbookWriter
 
     plan = solution.plan
     xl.check_target(target, xlwings, plan.locale)  # mode, xlwings installed, module name
@@ -126,7 +127,7 @@ def write(solution: Solution, target: Path, *, xlwings: str = "none",
         extra = xl.prepare(layout, plan, xlwings, target)  # control panel, VBA project
         writer.finish(layout, vba_project=extra.vba_project)
     for file, text in extra.files.items():  # classic: <workbook>.py beside it
-        with atomic_path(file) as tmp:
+        with safe_write(file) as tmp:
             tmp.write_text(text, encoding="utf-8")
     return target
 
@@ -210,7 +211,7 @@ def new_plan(name: str, out: str | os.PathLike[str] | None = None, *, locale: st
              force: bool = False) -> Path:
     """Write a starter plan from a template; refuse to overwrite without ``force``."""
     from kpixl.messages import msg
-    from kpixl.xlsx.writer import atomic_path
+    from kpixl.xlsx.safewrite import safe_write
 
     text = template_text(name, locale)
     target = Path(out) if out is not None else Path(f"{name.partition('.')[0]}.yaml")
@@ -218,7 +219,7 @@ def new_plan(name: str, out: str | os.PathLike[str] | None = None, *, locale: st
         raise KpixlError(f"{target}: " + msg("safe.is-folder", locale))
     if target.exists() and not force:
         raise KpixlError(f"{target}: " + msg("target.exists", locale))
-    with atomic_path(target) as tmp:
+    with safe_write(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target
 

@@ -98,7 +98,7 @@ def pull(workbook: str | os.PathLike[str], out: str | os.PathLike[str] | None = 
     """Write the plan as ``workbook`` holds it to ``out`` (default: the workbook's stem with
     ``.yaml``); refuse to overwrite an existing file unless ``force``. Return the path."""
     from kpixl.xlsx.reader import read_workbook
-    from kpixl.xlsx.writer import atomic_path
+    from kpixl.xlsx.safewrite import safe_write
 
     data = read_workbook(Path(workbook))
     target = Path(out) if out is not None else Path(workbook).with_suffix(".yaml")
@@ -108,6 +108,6 @@ def pull(workbook: str | os.PathLike[str], out: str | os.PathLike[str] | None = 
     d = workbook_plan_dict(data)
     plan_from_dict(d, data.path.name)  # what is written must load (PlanError otherwise)
     text = f"# pulled by kpixl from {data.path.name}\n" + plan_yaml(d)
-    with atomic_path(target) as tmp:
+    with safe_write(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target

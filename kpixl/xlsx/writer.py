@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 from kpixl.layout.core import Cell, Sheet, WorkbookLayout
 from kpixl.xlsx.safewrite import check_writable, safe_write
 
-__all__ = ["WorkbookWriter", "atomic_path", "check_lock", "write_workbook"]
+__all__ = ["WorkbookWriter", "check_lock", "write_workbook"]
 
 _ROWS = 1_048_576  # rows in a worksheet
 
@@ -176,7 +176,7 @@ class WorkbookWriter:
                  styles: Mapping[str, dict[str, Any]] | Callable[[str], dict[str, Any]],
                  streamed: Collection[str] = ()) -> None:
         self.target = Path(path)
-        self._atomic = atomic_path(self.target)
+        self._atomic = safe_write(self.target)
         self._tabs, self._streamed = list(tabs), set(streamed)
         self._fallback = styles if callable(styles) else styles.__getitem__
         self._tmp: Path | None = None
@@ -285,15 +285,6 @@ def _discard(wb: Any) -> None:
             with contextlib.suppress(OSError):
                 ws.row_data_fh.close()
                 os.unlink(name)
-
-
-class atomic_path(safe_write):
-    """Yield a temporary path beside ``target``; rename it into place on success: the one rule
-    of :mod:`kpixl.xlsx.safewrite` (through symlinks, lock, office lock files, read-only
-    targets, temporary file, fsync, rename)."""
-
-    def __init__(self, target: Path, *, keep_backup: bool = False, locale: str = "en") -> None:
-        super().__init__(target, keep_backup=keep_backup, locale=locale)
 
 
 def check_lock(path: Path) -> None:
